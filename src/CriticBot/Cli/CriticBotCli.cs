@@ -1,0 +1,35 @@
+using System.CommandLine;
+using CriticBot.Review;
+using CriticBot.Serve;
+
+namespace CriticBot.Cli;
+
+public static class CriticBotCli
+{
+    public static RootCommand CreateRootCommand()
+    {
+        var root = new RootCommand("CriticBot: an LLM critic that reviews pull requests with grounded, line-anchored comments.");
+        root.Subcommands.Add(ServeCommand.Create());
+        root.Subcommands.Add(ReviewCommand.Create());
+        return root;
+    }
+
+    /// <summary>Parses and runs; bad usage is one line on stderr and exit code 2, never a stack trace.</summary>
+    public static async Task<int> RunAsync(string[] args, TextWriter? stdout = null, TextWriter? stderr = null)
+    {
+        var root = CreateRootCommand();
+        var parsed = root.Parse(args);
+        var config = new InvocationConfiguration
+        {
+            Output = stdout ?? Console.Out,
+            Error = stderr ?? Console.Error,
+        };
+        if (parsed.Errors.Count > 0)
+        {
+            await config.Error.WriteLineAsync($"criticbot: {parsed.Errors[0].Message} (see 'criticbot --help')");
+            return ExitCodes.Usage;
+        }
+
+        return await parsed.InvokeAsync(config);
+    }
+}
