@@ -1,0 +1,213 @@
+using System.Globalization;
+using YamlDotNet.Core;
+using YamlDotNet.RepresentationModel;
+
+namespace CriticBot.Reviews;
+
+/// <summary>A repository's <c>.github/criticbot.yml</c>, read from the base branch so a PR cannot reconfigure its own review.</summary>
+public sealed record RepositoryConfig
+{
+    public const string Path = ".github/criticbot.yml";
+
+    public bool Enabled { get; init; } = true;
+    public IReadOnlyList<string> Include { get; init; } = [];
+    public IReadOnlyList<string> Exclude { get; init; } = [];
+    public int? MaxComments { get; init; }
+    public double? Precision { get; init; }
+
+    /// <summary>Extra guidance for the critic from the maintainers (never from the PR).</summary>
+    public string? Instructions { get; init; }
+
+    public bool ReviewDrafts { get; init; }
+
+    /// <summary>The language the critic writes its comments in, e.g. "en" or "German".</summary>
+    public string? Language { get; init; }
+
+    /// <summary>What was wrong with the file; non-empty means the defaults are in force.</summary>
+    public IReadOnlyList<string> Problems { get; init; } = [];
+
+    public static RepositoryConfig Default { get; } = new();
+
+    private const int MaxInstructionsLength = 4000;
+
+    /// <summary>
+    /// Parses the file. Any error (bad YAML, a wrong type, an out-of-range value) falls back to the defaults
+    /// as a whole and names the problem, so a half-understood file never silently changes behaviour.
+    /// Unknown keys are reported but do not invalidate the rest.
+    /// </summary>
+    public static RepositoryConfig Parse(string? yaml)
+    {
+        if (string.IsNullOrWhiteSpace(yaml))
+        {
+            return Default;
+        }
+
+        YamlMappingNode root;
+        try
+        {
+            var stream = new YamlStream();
+            stream.Load(new StringReader(yaml));
+            if (stream.Documents.Count == 0)
+            {
+                return Default;
+            }
+
+            if (stream.Documents[0].RootNode is not YamlMappingNode mapping)
+            {
+                return Invalid($"{Path}: the top level must be a mapping of settings");
+            }
+
+            root = mapping;
+        }
+        catch (YamlException ex)
+        {
+            return Invalid($"{Path}: not valid YAML at line {ex.Start.Line}: {FirstLine(ex.Message)}");
+        }
+
+        var errors = new List<string>();
+        var notes = new List<string>();
+        var config = new RepositoryConfig();
+        foreach (var (keyNode, value) in root.Children)
+        {
+            var key = (keyNode as YamlScalarNode)?.Value ?? "";
+            switch (key)
+            {
+                case "enabled":
+                    config = config with { Enabled = ReadBool(key, value, errors) ?? config.Enabled };
+                    break;
+                case "review_drafts":
+                    config = config with { ReviewDrafts = ReadBool(key, value, errors) ?? config.ReviewDrafts };
+                    break;
+                case "include":
+                    config = config with { Include = ReadGlobs(key, value, errors) };
+                    break;
+                case "exclude":
+                    config = config with { Exclude = ReadGlobs(key, value, errors) };
+                    break;
+                case "max_comments":
+                    var max = ReadNumber(key, value, errors);
+                    if (max is { } m && (m < 0 || m > 50 || m != Math.Floor(m)))
+                    {
+                        errors.Add($"{Path}: max_comments must be a whole number from 0 to 50");
+                    }
+                    else if (max is { } ok)
+                    {
+                        config = config with { MaxComments = (int)ok };
+                    }
+
+                    break;
+                case "precision":
+                    var precision = ReadNumber(key, value, errors);
+                    if (precision is { } p && (p < 0 || p > 1))
+                    {
+                        errors.Add($"{Path}: precision must be between 0 and 1");
+                    }
+                    else if (precision is { } ok)
+                    {
+                        config = config with { Precision = ok };
+                    }
+
+                    break;
+                case "instructions":
+                    var text = ReadString(key, value, errors);
+                    if (text is { Length: > MaxInstructionsLength })
+                    {
+                        errors.Add($"{Path}: instructions are longer than {MaxInstructionsLength} characters");
+                    }
+                    else
+                    {
+                        config = config with { Instructions = text };
+                    }
+
+                    break;
+                case "language":
+                    var language = ReadString(key, value, errors);
+                    if (language is { Length: > 40 })
+                    {
+                        errors.Add($"{Path}: language must be a short name such as \"en\" or \"German\"");
+                    }
+                    else
+                    {
+                        config = config with { Language = language };
+                    }
+
+                    break;
+                default:
+                    notes.Add($"{Path}: unknown setting '{key}' ignored");
+                    break;
+            }
+        }
+
+        if (errors.Count > 0)
+        {
+            return Default with { Problems = [.. errors, .. notes] };
+        }
+
+        return config with { Problems = notes };
+    }
+
+    private static RepositoryConfig Invalid(string problem) => Default with { Problems = [problem] };
+
+    private static string FirstLine(string message) => message.Split('\n', 2)[0].Trim();
+
+    private static bool? ReadBool(string key, YamlNode node, List<string> errors)
+    {
+        if (node is YamlScalarNode { Value: { } v } && bool.TryParse(v, out var b))
+        {
+            return b;
+        }
+
+        errors.Add($"{Path}: {key} must be true or false");
+        return null;
+    }
+
+    private static double? ReadNumber(string key, YamlNode node, List<string> errors)
+    {
+        if (node is YamlScalarNode { Value: { } v } && double.TryParse(v, NumberStyles.Float, CultureInfo.InvariantCulture, out var d))
+        {
+            return d;
+        }
+
+        errors.Add($"{Path}: {key} must be a number");
+        return null;
+    }
+
+    private static string? ReadString(string key, YamlNode node, List<string> errors)
+    {
+        if (node is YamlScalarNode scalar)
+        {
+            return string.IsNullOrWhiteSpace(scalar.Value) ? null : scalar.Value.Trim();
+        }
+
+        errors.Add($"{Path}: {key} must be text");
+        return null;
+    }
+
+    private static IReadOnlyList<string> ReadGlobs(string key, YamlNode node, List<string> errors)
+    {
+        switch (node)
+        {
+            case YamlScalarNode { Value: { } single } when !string.IsNullOrWhiteSpace(single):
+                return [single.Trim()];
+            case YamlSequenceNode sequence:
+                var globs = new List<string>();
+                foreach (var item in sequence.Children)
+                {
+                    if (item is YamlScalarNode { Value: { } g } && !string.IsNullOrWhiteSpace(g))
+                    {
+                        globs.Add(g.Trim());
+                    }
+                    else
+                    {
+                        errors.Add($"{Path}: {key} must be a list of path globs");
+                        return [];
+                    }
+                }
+
+                return globs;
+            default:
+                errors.Add($"{Path}: {key} must be a list of path globs");
+                return [];
+        }
+    }
+}
