@@ -63,6 +63,11 @@ public sealed record RepositoryConfig
         {
             return Invalid($"{Path}: not valid YAML at line {ex.Start.Line}: {FirstLine(ex.Message)}");
         }
+        catch (InvalidOperationException)
+        {
+            // YamlDotNet's scanner throws this on some malformed input instead of a YamlException.
+            return Invalid($"{Path}: not valid YAML");
+        }
 
         var errors = new List<string>();
         var notes = new List<string>();
