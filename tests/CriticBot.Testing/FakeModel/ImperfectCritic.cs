@@ -149,16 +149,19 @@ public sealed class ImperfectCritic
             var format = Chance(ProseProbability) ? AnswerFormat.ProseAroundJson
                 : Chance(FencedProbability) ? AnswerFormat.FencedJson
                 : AnswerFormat.PlainJson;
-            var text = format switch
+            var jsonText = json.ToJsonString(format == AnswerFormat.PlainJson ? null : Indented);
+            var (before, after) = format switch
             {
-                AnswerFormat.PlainJson => json.ToJsonString(),
-                AnswerFormat.FencedJson => $"```json\n{json.ToJsonString(Indented)}\n```",
-                _ => Surround(json),
+                AnswerFormat.PlainJson => ("", ""),
+                AnswerFormat.FencedJson => ("```json\n", "\n```"),
+                _ => Surround(),
             };
 
+            // Cut inside the JSON, as a model that runs out of tokens does.
             var truncated = Chance(TruncationProbability);
-            if (truncated)
-                text = text[..(int)(text.Length * (0.4 + (0.5 * _random.NextDouble())))];
+            var text = truncated
+                ? before + jsonText[..(int)(jsonText.Length * (0.2 + (0.7 * _random.NextDouble())))]
+                : before + jsonText + after;
 
             return new CriticAnswer
             {
@@ -206,10 +209,10 @@ public sealed class ImperfectCritic
         return target with { Severity = "nit", Body = NitBodies[_random.Next(NitBodies.Length)] };
     }
 
-    private string Surround(JsonObject json)
+    private (string Before, string After) Surround()
     {
         var (before, after) = Prose[_random.Next(Prose.Length)];
-        return $"{before}```json\n{json.ToJsonString(Indented)}\n```{after}";
+        return (before + "```json\n", "\n```" + after);
     }
 
     private static JsonObject ToJson(PlantedFinding finding)
