@@ -1,0 +1,390 @@
+using System.Text.Json;
+using CriticBot.Engine;
+using CriticBot.Engine.Chunking;
+using CriticBot.Engine.Critic;
+using CriticBot.Engine.Diff;
+using CriticBot.Engine.Model;
+using CriticBot.GitHub;
+using CriticBot.Storage;
+using Microsoft.Extensions.Options;
+
+namespace CriticBot.Reviews;
+
+/// <summary>A request to review a pull request's current head.</summary>
+public sealed record ReviewRequest
+{
+    public required long InstallationId { get; init; }
+    public required string Repository { get; init; }
+    public required int Number { get; init; }
+
+    /// <summary>What asked: a pull_request action or "/critic review".</summary>
+    public required string Trigger { get; init; }
+
+    /// <summary>A maintainer asked explicitly: drafts are reviewed too.</summary>
+    public bool Explicit { get; init; }
+}
+
+/// <summary>A review is held by another live worker; the delivery is retried once its lease has passed.</summary>
+public sealed class ReviewBusyException(string message) : Exception(message);
+
+/// <summary>
+/// One push, one review, exactly once: claims (repository, PR, head SHA) in the store, reviews the diff with the
+/// engine, and posts one review through the publisher. Redeliveries and racing deliveries find the claim taken
+/// or done; a newer push marks older work superseded before it posts; a crash after posting is recognised by the
+/// head marker in the review body.
+/// </summary>
+public sealed partial class PullRequestReviewer(
+    IGitHubGateway github,
+    ReviewPublisher publisher,
+    ICriticBotStore store,
+    CriticEngine engine,
+    IOptions<ReviewOptions> options,
+    TimeProvider time,
+    ILogger<PullRequestReviewer> logger)
+{
+    private readonly ReviewOptions _options = options.Value;
+
+    /// <summary>Reviews the pull request's head; returns the outcome in words for the delivery record.</summary>
+    public async Task<string> ReviewAsync(ReviewRequest request, CancellationToken ct)
+    {
+        var repo = RepoRef.Parse(request.Repository);
+        var pr = await github.GetPullRequestAsync(request.InstallationId, repo, request.Number, ct);
+        if (pr is null)
+        {
+            return "skipped: pull request not found";
+        }
+
+        if (!string.Equals(pr.State, "open", StringComparison.OrdinalIgnoreCase))
+        {
+            return "skipped: pull request is closed";
+        }
+
+        // Always the PR's current head, whatever head the delivery named: racing deliveries for one PR then
+        // converge on one key, and a push whose own delivery was lost is still reviewed.
+        var key = new ReviewKey(request.Repository, request.Number, pr.HeadSha);
+        var superseded = await store.MarkSupersededAsync(request.Repository, request.Number, pr.HeadSha, ct);
+        if (superseded > 0)
+        {
+            LogSuperseded(superseded, request.Repository, request.Number, pr.HeadSha);
+        }
+
+        var claim = await store.ClaimReviewAsync(key, pr.BaseSha, _options.WorkerId, _options.ReviewLease, time.GetUtcNow(), ct);
+        switch (claim)
+        {
+            case ReviewClaim.AlreadyDone done:
+                return $"already {done.Status} at {pr.HeadSha}";
+            case ReviewClaim.Busy busy:
+                throw new ReviewBusyException($"review of {request.Repository}#{request.Number} at {pr.HeadSha} is held by {busy.HeldBy} until {busy.LeaseUntil:O}");
+        }
+
+        var reviewId = ((ReviewClaim.Claimed)claim).ReviewId;
+
+        // A previous attempt may have posted and died before recording it: GitHub's copy decides.
+        var existing = (await github.ListReviewsAsync(request.InstallationId, repo, request.Number, ct))
+            .FirstOrDefault(r => ReviewBody.HeadOf(r.Body) == pr.HeadSha);
+        if (existing is not null)
+        {
+            await store.MarkReviewPostedAsync(reviewId, existing.Id, """{"recovered":true}""", ct);
+            return $"already posted review {existing.Id} at {pr.HeadSha}";
+        }
+
+        var config = RepositoryConfig.Parse(
+            await github.GetFileContentAsync(request.InstallationId, repo, RepositoryConfig.Path, pr.BaseRef, ct));
+        if (!config.Enabled)
+        {
+            await store.MarkReviewFinishedAsync(reviewId, ReviewStatus.Skipped, $"disabled by {RepositoryConfig.Path}", ct);
+            return "skipped: disabled by configuration";
+        }
+
+        if (pr.Draft && !config.ReviewDrafts && !request.Explicit)
+        {
+            await store.MarkReviewFinishedAsync(reviewId, ReviewStatus.Skipped, "draft pull request", ct);
+            return "skipped: draft pull request";
+        }
+
+        var checkRunId = await github.CreateCheckRunAsync(request.InstallationId, repo, new CheckRunDraft
+        {
+            Name = _options.CheckRunName,
+            HeadSha = pr.HeadSha,
+            Status = "in_progress",
+            Title = "Reviewing",
+            Summary = "CriticBot is reviewing this push.",
+        }, ct);
+
+        try
+        {
+            var outcome = await ReviewClaimedAsync(request, repo, pr, reviewId, config, checkRunId, ct);
+            return outcome;
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException && checkRunId is not null)
+        {
+            // The delivery is retried; the check run says so rather than spinning forever.
+            await TryUpdateCheckRunAsync(request, repo, checkRunId.Value, new CheckRunUpdate
+            {
+                Status = "completed",
+                Conclusion = "neutral",
+                Title = "Review failed; it will be retried",
+                Summary = ex is ModelUnavailableException ? "The critic model could not be reached." : "The review failed.",
+            });
+            throw;
+        }
+    }
+
+    private async Task<string> ReviewClaimedAsync(
+        ReviewRequest request, RepoRef repo, PullRequestInfo pr, long reviewId, RepositoryConfig config, long? checkRunId, CancellationToken ct)
+    {
+        var prFiles = await github.ListPullRequestFilesAsync(request.InstallationId, repo, request.Number, ct);
+        var (toReview, since) = await ChangesToReviewAsync(request, repo, pr, prFiles, ct);
+
+        var diff = BuildDiff(toReview, out var noPatch);
+        var prIndex = new DiffIndex(BuildDiff(prFiles, out _));
+        var criticOptions = CriticOptionsFor(config);
+        var result = await engine.ReviewAsync(diff, criticOptions, ct);
+
+        // Only what GitHub can anchor in the PR's own diff (an incremental review sees the compare diff), and
+        // never again what was already said on the same code.
+        var posted = await store.GetPostedFingerprintsAsync(request.Repository, request.Number, ct);
+        var toPost = new List<ReviewComment>();
+        var alreadyPosted = 0;
+        foreach (var comment in result.Comments)
+        {
+            if (posted.Contains(CommentFingerprint.Of(comment.Path, comment.Side, comment.Quote)))
+            {
+                alreadyPosted++;
+            }
+            else if (comment.StartLine is { } start
+                ? prIndex.CanSpan(comment.Path, start, comment.Line, comment.Side)
+                : prIndex.IsCommentable(comment.Path, comment.Line, comment.Side))
+            {
+                toPost.Add(comment);
+            }
+        }
+
+        if (await store.IsSupersededAsync(reviewId, ct))
+        {
+            if (checkRunId is { } id)
+            {
+                await TryUpdateCheckRunAsync(request, repo, id, new CheckRunUpdate
+                {
+                    Status = "completed",
+                    Conclusion = "skipped",
+                    Title = "Superseded by a newer push",
+                    Summary = "A newer push arrived while this one was being reviewed.",
+                });
+            }
+
+            return $"superseded: a newer push arrived while reviewing {pr.HeadSha}";
+        }
+
+        var report = new ReviewReport
+        {
+            HeadSha = pr.HeadSha,
+            SinceSha = since,
+            FilesReviewed = diff.Files.Count - result.SkippedFiles.Count,
+            CommentsPosted = toPost.Count,
+            SkippedFiles = [.. noPatch, .. result.SkippedFiles],
+            Dropped = result.Dropped,
+            AlreadyPosted = alreadyPosted,
+            Truncations = result.Truncations,
+            ConfigProblems = config.Problems,
+            Usage = result.Usage,
+            Precision = criticOptions.Precision,
+            MaxComments = criticOptions.MaxComments,
+            Samples = criticOptions.Samples,
+        };
+        var draft = new ReviewDraft
+        {
+            CommitId = pr.HeadSha,
+            Body = ReviewBody.Write(report),
+            Comments = [.. toPost.Select(ToDraft)],
+        };
+        var published = await publisher.PublishAsync(request.InstallationId, repo, request.Number, draft, ct);
+
+        await RecordAsync(reviewId, result, toPost, published, ct);
+        await store.MarkReviewPostedAsync(reviewId, published.ReviewId, JsonSerializer.Serialize(new
+        {
+            files_reviewed = report.FilesReviewed,
+            comments_posted = published.Posted.Count,
+            comments_moved_to_body = published.MovedToBody.Count,
+            skipped_files = report.SkippedFiles.Count,
+            since = since,
+            dropped = result.Dropped,
+            already_posted = alreadyPosted,
+            usage = result.Usage,
+        }), ct);
+
+        if (checkRunId is { } run)
+        {
+            await TryUpdateCheckRunAsync(request, repo, run, new CheckRunUpdate
+            {
+                Status = "completed",
+                Conclusion = "neutral",
+                Title = published.Posted.Count + published.MovedToBody.Count == 1 ? "1 comment" : $"{published.Posted.Count + published.MovedToBody.Count} comments",
+                Summary = draft.Body,
+            });
+        }
+
+        LogPosted(published.ReviewId, request.Repository, request.Number, pr.HeadSha, published.Posted.Count, published.MovedToBody.Count);
+        return $"posted review {published.ReviewId} at {pr.HeadSha} with {published.Posted.Count} comments";
+    }
+
+    /// <summary>
+    /// The files to review: everything on the first review, and on later pushes only what changed since the last
+    /// reviewed head (GitHub's compare), limited to files still in the PR. A force push that GitHub cannot
+    /// compare falls back to the whole PR.
+    /// </summary>
+    private async Task<(IReadOnlyList<ChangedFile> Files, string? Since)> ChangesToReviewAsync(
+        ReviewRequest request, RepoRef repo, PullRequestInfo pr, IReadOnlyList<ChangedFile> prFiles, CancellationToken ct)
+    {
+        var lastHead = await store.GetLastPostedHeadAsync(request.Repository, request.Number, ct);
+        if (lastHead is null || lastHead == pr.HeadSha)
+        {
+            return (prFiles, null);
+        }
+
+        IReadOnlyList<ChangedFile> changed;
+        try
+        {
+            changed = await github.CompareAsync(request.InstallationId, repo, lastHead, pr.HeadSha, ct);
+        }
+        catch (GitHubRequestException ex) when (ex.StatusCode is 404 or 422)
+        {
+            LogCompareFailed(request.Repository, request.Number, lastHead, pr.HeadSha, ex.StatusCode);
+            return (prFiles, null);
+        }
+
+        var inPullRequest = prFiles.Select(f => f.Filename).ToHashSet(StringComparer.Ordinal);
+        return ([.. changed.Where(f => inPullRequest.Contains(f.Filename))], lastHead);
+    }
+
+    private CriticOptions CriticOptionsFor(RepositoryConfig config) => new()
+    {
+        Samples = _options.Samples,
+        Precision = config.Precision ?? _options.Precision,
+        MaxComments = config.MaxComments ?? _options.MaxComments,
+        MaxConcurrency = _options.MaxConcurrency,
+        Instructions = config.Instructions,
+        Language = config.Language,
+        RepositoryHost = _options.RepositoryHost ?? "github.com",
+        Chunking = new ChunkingOptions { Include = config.Include, Exclude = config.Exclude },
+    };
+
+    /// <summary>The PR's files as a diff; files GitHub sends no patch for (binary, too large) are listed instead.</summary>
+    private static ParsedDiff BuildDiff(IReadOnlyList<ChangedFile> files, out List<SkippedFile> noPatch)
+    {
+        noPatch = [];
+        var parsed = new List<FileDiff>(files.Count);
+        foreach (var file in files)
+        {
+            if (string.IsNullOrEmpty(file.Patch))
+            {
+                if (file.Additions + file.Deletions > 0 || file.Status is not ("renamed" or "copied"))
+                {
+                    noPatch.Add(new SkippedFile(file.Filename, "no patch from GitHub (binary or too large)"));
+                }
+
+                continue;
+            }
+
+            parsed.Add(DiffParser.ParseFilePatch(file.Filename, file.Patch, file.PreviousFilename, KindOf(file.Status)));
+        }
+
+        return new ParsedDiff { Files = parsed };
+    }
+
+    private static FileChangeKind KindOf(string status) => status switch
+    {
+        "added" => FileChangeKind.Added,
+        "removed" => FileChangeKind.Deleted,
+        "renamed" => FileChangeKind.Renamed,
+        "copied" => FileChangeKind.Copied,
+        _ => FileChangeKind.Modified,
+    };
+
+    private static DraftComment ToDraft(ReviewComment comment) => new()
+    {
+        Path = comment.Path,
+        Line = comment.Line,
+        Side = comment.Side,
+        StartLine = comment.StartLine,
+        StartSide = comment.StartLine is null ? null : comment.Side,
+        Body = CommentText(comment),
+        Quote = comment.Quote,
+    };
+
+    /// <summary>The posted text: a severity label, then the critic's (already sanitised) comment.</summary>
+    public static string CommentText(ReviewComment comment) => comment.Severity switch
+    {
+        Severity.Bug => "**Bug** · ",
+        Severity.Risk => "**Risk** · ",
+        _ => "**Nit** · ",
+    } + comment.Body;
+
+    private async Task RecordAsync(long reviewId, CritiqueResult result, List<ReviewComment> toPost, PublishResult published, CancellationToken ct)
+    {
+        var postedGroups = toPost.Select(c => c.GroupId).ToHashSet();
+        var promptOf = result.Prompts.ToDictionary(p => p.ChunkIndex, p => p.Sha256);
+        await store.SavePromptsAsync(reviewId, [.. result.Prompts.Select(p => new PromptRow(p.Sha256, p.Prompt.System, p.Prompt.User))], ct);
+        await store.SaveCandidatesAsync(reviewId, [.. result.Candidates.Select(c => new CandidateRow
+        {
+            ChunkIndex = c.ChunkIndex,
+            SampleIndex = c.SampleIndex,
+            PromptSha256 = promptOf.GetValueOrDefault(c.ChunkIndex, ""),
+            Path = c.Anchor?.Path ?? c.Raw.Path,
+            Side = c.Anchor is null ? null : c.Anchor.Side == DiffSide.Right ? "RIGHT" : "LEFT",
+            Line = c.Anchor?.Line ?? c.Raw.Line,
+            StartLine = c.Anchor is { IsMultiLine: true } a ? a.StartLine : null,
+            Quote = c.Raw.Quote,
+            Severity = c.Raw.Severity.ToWireName(),
+            Body = c.Raw.Body,
+            Score = c.Score,
+            Support = null,
+            Decision = c.Decision.ToString(),
+            Reason = c.Reason,
+            Posted = c.GroupId is { } g && postedGroups.Contains(g) && c.Decision == Engine.Selection.CandidateDecision.Kept,
+        })], ct);
+
+        var quoteOf = toPost.ToDictionary(c => (c.Path, c.Line, c.Side), c => c.Quote);
+        await store.SavePostedCommentsAsync(reviewId, [.. published.Posted.Select(p =>
+        {
+            var quote = p.Draft.Quote ?? quoteOf.GetValueOrDefault((p.Path, p.Line, p.Side), "");
+            return new PostedCommentRow
+            {
+                GitHubCommentId = p.CommentId ?? 0,
+                Path = p.Path,
+                Line = p.Line,
+                Side = p.Side == DiffSide.Right ? "RIGHT" : "LEFT",
+                StartLine = p.StartLine,
+                Quote = quote,
+                Body = p.Draft.Body,
+                Fingerprint = CommentFingerprint.Of(p.Path, p.Side, quote),
+            };
+        })], ct);
+    }
+
+    private async Task TryUpdateCheckRunAsync(ReviewRequest request, RepoRef repo, long checkRunId, CheckRunUpdate update)
+    {
+        try
+        {
+            // Not the review's token: a cancelled review still gets its check run closed, briefly.
+            using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+            await github.UpdateCheckRunAsync(request.InstallationId, repo, checkRunId, update, timeout.Token);
+        }
+        catch (Exception ex) when (ex is not OutOfMemoryException)
+        {
+            LogCheckRunUpdateFailed(request.Repository, request.Number, ex.Message);
+        }
+    }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Marked {Count} older review(s) of {Repository}#{PullRequest} superseded by {HeadSha}")]
+    private partial void LogSuperseded(int count, string repository, int pullRequest, string headSha);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Posted review {ReviewId} on {Repository}#{PullRequest} at {HeadSha}: {Posted} inline comments, {Moved} moved to the body")]
+    private partial void LogPosted(long reviewId, string repository, int pullRequest, string headSha, int posted, int moved);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Compare {Base}...{Head} failed on {Repository}#{PullRequest} ({Status}); reviewing the whole pull request")]
+    private partial void LogCompareFailed(string repository, int pullRequest, string @base, string head, int? status);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Could not update the check run on {Repository}#{PullRequest}: {Error}")]
+    private partial void LogCheckRunUpdateFailed(string repository, int pullRequest, string error);
+}
