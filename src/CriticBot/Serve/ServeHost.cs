@@ -76,9 +76,9 @@ public static class ServeHost
         // Runs every ValidateOnStart registration now, so a bad setting stops us before anything else happens.
         services.GetService<IStartupValidator>()?.Validate();
 
-        var store = services.GetRequiredService<ICriticBotStore>();
         try
         {
+            var store = services.GetRequiredService<ICriticBotStore>();
             store.MigrateAsync(CancellationToken.None).GetAwaiter().GetResult();
         }
         catch (Exception ex) when (ex is Microsoft.Data.Sqlite.SqliteException or IOException or UnauthorizedAccessException)

@@ -31,9 +31,19 @@ public sealed class SqliteCriticBotStore : ICriticBotStore, IAsyncDisposable, ID
         }.ToString();
 
         var connection = new SqliteConnection(_connectionString);
-        connection.Open();
-        // WAL lets readers run beside the writer; FULL makes every commit durable before we answer 2xx.
-        SqliteWriter.Execute(connection, "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON;");
+        try
+        {
+            connection.Open();
+            // WAL lets readers run beside the writer; FULL makes every commit durable before we answer 2xx.
+            SqliteWriter.Execute(connection, "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON;");
+        }
+        catch
+        {
+            connection.Dispose();
+            SqliteConnection.ClearPool(connection);
+            throw;
+        }
+
         _writer = new SqliteWriter(connection);
     }
 
