@@ -1,6 +1,7 @@
 using System.Net;
 using CriticBot.Serve;
 using CriticBot.Tests.Fixtures;
+using Microsoft.Data.Sqlite;
 using Microsoft.Extensions.Configuration;
 
 namespace CriticBot.Tests.Serve;
@@ -94,5 +95,19 @@ public sealed class ServeStartupTests : IDisposable
         Assert.NotEmpty(jsonSources);
         Assert.All(jsonSources, provider => Assert.False(provider.Source.ReloadOnChange));
         Assert.Equal(HttpStatusCode.OK, (await service.Client.GetAsync("/readyz")).StatusCode);
+    }
+
+    [Fact]
+    public async Task Readiness_answers_503_when_the_database_cannot_be_opened()
+    {
+        await using var service = await TestService.StartAsync(_database);
+        Assert.Equal(HttpStatusCode.OK, (await service.Client.GetAsync("/healthz")).StatusCode);
+
+        // The file and its directory vanish (a lost volume): new connections cannot open it.
+        SqliteConnection.ClearAllPools();
+        Directory.Delete(_database.Directory, recursive: true);
+
+        Assert.Equal(HttpStatusCode.ServiceUnavailable, (await service.Client.GetAsync("/readyz")).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await service.Client.GetAsync("/healthz")).StatusCode);
     }
 }
