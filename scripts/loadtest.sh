@@ -1,0 +1,64 @@
+#!/usr/bin/env bash
+# Load test of webhook intake + durable store: `criticbot serve` (Release) on 127.0.0.1 with a temp SQLite
+# database and the inbox disabled (deliveries are verified and stored, no handler runs), driven by wrk with a
+# signed ~28 KB pull_request payload and a unique delivery id per request. Loopback only, bounded duration.
+#   DURATION=20s CONNECTIONS=32 THREADS=2 PORT=5099 scripts/loadtest.sh
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+DURATION="${DURATION:-20s}"
+CONNECTIONS="${CONNECTIONS:-32}"
+THREADS="${THREADS:-2}"
+PORT="${PORT:-5099}"
+URL="http://127.0.0.1:${PORT}"
+
+if ! command -v wrk >/dev/null 2>&1; then
+  echo "installing wrk (Debian package)..."
+  apt-get install -y -qq wrk >/dev/null 2>&1 || { apt-get update -qq && apt-get install -y -qq wrk >/dev/null; }
+fi
+for tool in openssl curl; do
+  command -v "$tool" >/dev/null 2>&1 || { echo "loadtest: $tool is required" >&2; exit 2; }
+done
+
+export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1
+out="artifacts/loadtest"
+dotnet build src/CriticBot -c Release -nologo -clp:ErrorsOnly -o "$out/bin" >/dev/null
+
+work="$(mktemp -d)"
+server_pid=""
+cleanup() {
+  if [ -n "$server_pid" ]; then kill -TERM "$server_pid" 2>/dev/null || true; wait "$server_pid" 2>/dev/null || true; fi
+  rm -rf "$work"
+}
+trap cleanup EXIT
+
+# A pull_request "opened" delivery shaped like GitHub's, padded to ~28 KB with a long description.
+description="$(for _ in $(seq 1 355); do printf 'This change reworks the frobnicator so that it no longer allocates per call. '; done)"
+cat > "$work/payload.json" <<JSON
+{"action":"opened","number":7,"pull_request":{"url":"https://api.github.com/repos/octo-org/widgets/pulls/7","id":100007,"number":7,"state":"open","draft":false,"title":"Rework the frobnicator","body":"${description}","user":{"login":"octocat","id":1,"type":"User"},"head":{"ref":"feature/frob","sha":"1111111111111111111111111111111111111111","repo":{"id":1,"name":"widgets","full_name":"octo-org/widgets"}},"base":{"ref":"main","sha":"2222222222222222222222222222222222222222","repo":{"id":1,"name":"widgets","full_name":"octo-org/widgets"}},"commits":3,"additions":120,"deletions":40,"changed_files":6},"repository":{"id":1,"name":"widgets","full_name":"octo-org/widgets","private":false,"owner":{"login":"octo-org","id":99,"type":"Organization"},"default_branch":"main"},"organization":{"login":"octo-org","id":99},"sender":{"login":"octocat","id":1,"type":"User"},"installation":{"id":4242}}
+JSON
+secret="$(openssl rand -hex 20)"
+signature="sha256=$(openssl dgst -sha256 -hmac "$secret" -r "$work/payload.json" | cut -d' ' -f1)"
+echo "payload: $(wc -c < "$work/payload.json") bytes"
+
+GITHUB_WEBHOOK_SECRET="$secret" CRITICBOT_DATABASE="$work/loadtest.db" Inbox__Enabled=false \
+  Serilog__MinimumLevel__Default=Warning \
+  dotnet "$out/bin/criticbot.dll" serve --urls "$URL" > "$work/server.log" 2>&1 &
+server_pid=$!
+for _ in $(seq 1 100); do
+  curl -fs "$URL/readyz" >/dev/null 2>&1 && break
+  kill -0 "$server_pid" 2>/dev/null || { cat "$work/server.log"; echo "loadtest: server did not start" >&2; exit 1; }
+  sleep 0.2
+done
+
+echo "warm-up (3 s)..."
+wrk -t"$THREADS" -c"$CONNECTIONS" -d3s -s scripts/loadtest.lua "$URL/api/github/webhooks" -- "$work/payload.json" "$signature" warmup >/dev/null
+echo "measuring ($DURATION, $THREADS threads, $CONNECTIONS connections) on $(nproc) cores..."
+wrk -t"$THREADS" -c"$CONNECTIONS" -d"$DURATION" --latency -s scripts/loadtest.lua "$URL/api/github/webhooks" -- "$work/payload.json" "$signature" run
+
+if command -v sqlite3 >/dev/null 2>&1; then
+  echo "stored: $(sqlite3 "$work/loadtest.db" "SELECT COUNT(*) FROM deliveries WHERE delivery_id LIKE 'run-%'") measured deliveries, database $(du -sh "$work" | cut -f1)"
+fi
+if grep -q '"@l":"Error"\|"@l":"Fatal"' "$work/server.log"; then
+  echo "server logged errors:"; grep '"@l":"Error"\|"@l":"Fatal"' "$work/server.log" | head -5
+fi

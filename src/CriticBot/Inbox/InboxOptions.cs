@@ -1,0 +1,46 @@
+using System.ComponentModel.DataAnnotations;
+
+namespace CriticBot.Inbox;
+
+/// <summary>Inbox worker settings (configuration section "Inbox", e.g. env Inbox__MaxAttempts).</summary>
+public sealed class InboxOptions
+{
+    public const string Section = "Inbox";
+
+    /// <summary>False stores deliveries but processes none (load tests of intake; a second intake-only node).</summary>
+    public bool Enabled { get; set; } = true;
+
+    /// <summary>Deliveries of different pull requests handled at once; one PR is always one at a time.</summary>
+    [Range(1, 64)]
+    public int MaxConcurrency { get; set; } = 4;
+
+    /// <summary>Attempts before a delivery is marked failed.</summary>
+    [Range(1, 100)]
+    public int MaxAttempts { get; set; } = 5;
+
+    /// <summary>First retry delay; doubles per attempt, with jitter, up to <see cref="RetryMaxDelay"/>.</summary>
+    public TimeSpan RetryBaseDelay { get; set; } = TimeSpan.FromSeconds(5);
+
+    public TimeSpan RetryMaxDelay { get; set; } = TimeSpan.FromMinutes(10);
+
+    /// <summary>How long a claim lives without renewal; a crashed worker's deliveries return after this.</summary>
+    public TimeSpan Lease { get; set; } = TimeSpan.FromMinutes(5);
+
+    /// <summary>How often the worker looks for due retries and other processes' expired leases.</summary>
+    public TimeSpan PollInterval { get; set; } = TimeSpan.FromSeconds(2);
+
+    internal string? Validate()
+    {
+        if (RetryBaseDelay <= TimeSpan.Zero || RetryMaxDelay < RetryBaseDelay)
+        {
+            return "Inbox:RetryBaseDelay must be positive and at most Inbox:RetryMaxDelay.";
+        }
+
+        if (Lease < TimeSpan.FromSeconds(1))
+        {
+            return "Inbox:Lease must be at least one second.";
+        }
+
+        return PollInterval <= TimeSpan.Zero ? "Inbox:PollInterval must be positive." : null;
+    }
+}

@@ -1,0 +1,245 @@
+using CriticBot.Storage;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+
+namespace CriticBot.Inbox;
+
+/// <summary>
+/// Claims stored deliveries and runs the <see cref="IDeliveryHandler"/> on them: up to MaxConcurrency at once,
+/// one at a time per pull request in receipt order (the store's claim enforces that, across processes too).
+/// Claims are leases, renewed while a handler runs; a crashed process's claims expire and are resumed.
+/// </summary>
+public sealed partial class InboxWorker(
+    ICriticBotStore store,
+    IDeliveryHandler handler,
+    InboxSignal signal,
+    IOptions<InboxOptions> options,
+    TimeProvider time,
+    ILogger<InboxWorker> logger) : BackgroundService
+{
+    public const string HandledOutcome = "handled";
+
+    /// <summary>Unique per process start, so a restarted process never mistakes an old claim for its own.</summary>
+    public string WorkerId { get; } = $"{Environment.MachineName}:{Environment.ProcessId}:{Guid.NewGuid().ToString("N")[..8]}";
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        var settings = options.Value;
+        if (!settings.Enabled)
+        {
+            LogDisabled(logger);
+            return;
+        }
+
+        LogStarted(logger, WorkerId, settings.MaxConcurrency);
+        var running = new HashSet<Task>();
+        while (!stoppingToken.IsCancellationRequested)
+        {
+            await ClaimWhileRoomAsync(running, settings, stoppingToken);
+
+            // Sleep until intake stores something, a handler finishes (room for more), or the poll interval
+            // passes (due retries, other processes' expired leases).
+            using var waitCancellation = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken);
+            var wakeUps = new List<Task>(running)
+            {
+                signal.WaitAsync(waitCancellation.Token),
+                Task.Delay(settings.PollInterval, time, waitCancellation.Token),
+            };
+            await Task.WhenAny(wakeUps);
+            await waitCancellation.CancelAsync();
+            running.RemoveWhere(task => task.IsCompleted);
+        }
+
+        // Handlers see the cancelled token and release their deliveries; wait so no claim is left dangling.
+        await Task.WhenAll(running);
+    }
+
+    private async Task ClaimWhileRoomAsync(HashSet<Task> running, InboxOptions settings, CancellationToken stoppingToken)
+    {
+        try
+        {
+            while (running.Count < settings.MaxConcurrency && !stoppingToken.IsCancellationRequested)
+            {
+                var claimed = await store.ClaimNextDeliveryAsync(WorkerId, settings.Lease, time.GetUtcNow(), stoppingToken);
+                if (claimed is null)
+                {
+                    return;
+                }
+
+                running.Add(Task.Run(() => ProcessAsync(claimed, settings, stoppingToken), CancellationToken.None));
+            }
+        }
+        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+        {
+        }
+        catch (Exception ex)
+        {
+            // The database hiccuped: keep the worker alive and try again at the next wake-up.
+            LogClaimFailed(logger, ex);
+        }
+    }
+
+    private async Task ProcessAsync(ClaimedDelivery claimed, InboxOptions settings, CancellationToken stoppingToken)
+    {
+        using var scope = logger.BeginScope(new Dictionary<string, object?>
+        {
+            ["DeliveryId"] = claimed.DeliveryId,
+            ["Event"] = claimed.Event,
+            ["Repository"] = claimed.RepositoryFullName,
+            ["PullRequest"] = claimed.PullRequest,
+        });
+        using var handlerCancellation = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken);
+        var claimLost = new StrongBox();
+        var renewal = RenewLeaseAsync(claimed.Id, settings.Lease, claimLost, handlerCancellation);
+        try
+        {
+            try
+            {
+                await handler.HandleAsync(ToInboxDelivery(claimed), handlerCancellation.Token);
+            }
+            finally
+            {
+                await handlerCancellation.CancelAsync();
+                await renewal;
+            }
+
+            await store.CompleteDeliveryAsync(claimed.Id, HandledOutcome, CancellationToken.None);
+            LogDone(logger, claimed.Action, claimed.Attempt);
+        }
+        catch (Exception) when (claimLost.Value)
+        {
+            // Another worker owns it now; writing our outcome would overwrite theirs.
+            LogClaimLost(logger);
+        }
+        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+        {
+            await RecordSafelyAsync(() => store.ReleaseDeliveryAsync(claimed.Id, CancellationToken.None));
+            LogReleased(logger);
+        }
+        catch (PermanentDeliveryException ex)
+        {
+            var reason = FailureReason.From(ex);
+            await RecordSafelyAsync(() => store.FailDeliveryAsync(claimed.Id, reason, CancellationToken.None));
+            LogFailed(logger, claimed.Attempt, reason);
+        }
+        catch (Exception ex)
+        {
+            var reason = FailureReason.From(ex);
+            if (claimed.Attempt >= settings.MaxAttempts)
+            {
+                var finalReason = $"gave up after {claimed.Attempt} attempts: {reason}";
+                await RecordSafelyAsync(() => store.FailDeliveryAsync(claimed.Id, finalReason, CancellationToken.None));
+                LogFailed(logger, claimed.Attempt, finalReason);
+            }
+            else
+            {
+                var delay = RetryDelay(claimed.Attempt, settings);
+                await RecordSafelyAsync(() => store.RetryDeliveryAsync(claimed.Id, reason, time.GetUtcNow() + delay, CancellationToken.None));
+                LogRetrying(logger, claimed.Attempt, delay, reason);
+            }
+        }
+    }
+
+    /// <summary>Exponential backoff with jitter: base·2^(attempt−1), capped, scaled by a random 50–100%.</summary>
+    public static TimeSpan RetryDelay(int attempt, InboxOptions settings)
+    {
+        ArgumentNullException.ThrowIfNull(settings);
+        var exponential = settings.RetryBaseDelay.TotalMilliseconds * Math.Pow(2, Math.Clamp(attempt - 1, 0, 30));
+        var capped = Math.Min(exponential, settings.RetryMaxDelay.TotalMilliseconds);
+#pragma warning disable CA5394 // Jitter spreads retries; it protects nothing.
+        return TimeSpan.FromMilliseconds(capped * (0.5 + Random.Shared.NextDouble() / 2));
+#pragma warning restore CA5394
+    }
+
+    private async Task RenewLeaseAsync(long id, TimeSpan lease, StrongBox claimLost, CancellationTokenSource handlerCancellation)
+    {
+        using var timer = new PeriodicTimer(lease / 3, time);
+        try
+        {
+            while (await timer.WaitForNextTickAsync(handlerCancellation.Token))
+            {
+                try
+                {
+                    if (!await store.ExtendDeliveryLeaseAsync(id, WorkerId, time.GetUtcNow() + lease, handlerCancellation.Token))
+                    {
+                        claimLost.Value = true;
+                        await handlerCancellation.CancelAsync();
+                        return;
+                    }
+                }
+                catch (Exception ex) when (ex is not OperationCanceledException)
+                {
+                    // Not fatal: the lease has two more renewal periods to run; the next tick tries again.
+                    LogRenewFailed(logger, ex);
+                }
+            }
+        }
+        catch (OperationCanceledException)
+        {
+            // The handler finished (or we are shutting down): stop renewing.
+        }
+    }
+
+    private async Task RecordSafelyAsync(Func<Task> write)
+    {
+        try
+        {
+            await write();
+        }
+        catch (Exception ex)
+        {
+            // The claim's lease will expire and the delivery will be tried again: nothing is lost.
+            LogRecordFailed(logger, ex);
+        }
+    }
+
+    private static InboxDelivery ToInboxDelivery(ClaimedDelivery claimed) => new()
+    {
+        Id = claimed.Id,
+        DeliveryId = claimed.DeliveryId,
+        Event = claimed.Event,
+        Action = claimed.Action,
+        InstallationId = claimed.InstallationId,
+        RepositoryFullName = claimed.RepositoryFullName,
+        PullRequest = claimed.PullRequest,
+        Body = claimed.Body,
+        Attempt = claimed.Attempt,
+        ReceivedAt = claimed.ReceivedAt,
+    };
+
+    private sealed class StrongBox
+    {
+        public volatile bool Value;
+    }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Inbox worker {WorkerId} started (up to {MaxConcurrency} deliveries at once)")]
+    private static partial void LogStarted(ILogger logger, string workerId, int maxConcurrency);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Inbox worker is disabled (Inbox:Enabled=false): deliveries are stored, not processed")]
+    private static partial void LogDisabled(ILogger logger);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Handled delivery (action {Action}, attempt {Attempt})")]
+    private static partial void LogDone(ILogger logger, string? action, int attempt);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Attempt {Attempt} failed, retrying in {Delay}: {Reason}")]
+    private static partial void LogRetrying(ILogger logger, int attempt, TimeSpan delay, string reason);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Delivery failed after attempt {Attempt}: {Reason}")]
+    private static partial void LogFailed(ILogger logger, int attempt, string reason);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Shutting down: released the delivery for the next process")]
+    private static partial void LogReleased(ILogger logger);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Lost the claim on the delivery (lease expired and taken over); leaving it to its new owner")]
+    private static partial void LogClaimLost(ILogger logger);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Could not claim deliveries; will try again")]
+    private static partial void LogClaimFailed(ILogger logger, Exception exception);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Could not renew a delivery lease")]
+    private static partial void LogRenewFailed(ILogger logger, Exception exception);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Could not record a delivery's outcome; its lease will expire and it will be retried")]
+    private static partial void LogRecordFailed(ILogger logger, Exception exception);
+}

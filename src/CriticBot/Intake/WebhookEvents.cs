@@ -1,0 +1,33 @@
+namespace CriticBot.Intake;
+
+/// <summary>
+/// The events and actions CriticBot acts on. Everything else (including events GitHub adds later) is stored as
+/// ignored and answered 2xx, so GitHub never sees a failure for something we simply do not care about.
+/// </summary>
+public static class WebhookEvents
+{
+    public const string PullRequest = "pull_request";
+    public const string IssueComment = "issue_comment";
+    public const string Installation = "installation";
+    public const string InstallationRepositories = "installation_repositories";
+
+    private static readonly HashSet<string> PullRequestActions = new(StringComparer.Ordinal)
+    {
+        "opened", "reopened", "ready_for_review", "synchronize",
+    };
+
+    public static bool IsHandled(string eventName, WebhookPayload payload)
+    {
+        ArgumentNullException.ThrowIfNull(payload);
+        return IsHandled(eventName, payload.Action, isOnPullRequest: payload.PullRequest is not null);
+    }
+
+    public static bool IsHandled(string eventName, string? action, bool isOnPullRequest) => eventName switch
+    {
+        PullRequest => action is not null && PullRequestActions.Contains(action),
+        // Comments on plain issues are not for us; on a pull request they may be commands to the bot.
+        IssueComment => action == "created" && isOnPullRequest,
+        Installation or InstallationRepositories => true,
+        _ => false,
+    };
+}

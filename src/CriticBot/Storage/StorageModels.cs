@@ -1,0 +1,151 @@
+namespace CriticBot.Storage;
+
+/// <summary>Delivery statuses as stored.</summary>
+public static class DeliveryStatus
+{
+    public const string Pending = "pending";
+    public const string Processing = "processing";
+    public const string Done = "done";
+    public const string Failed = "failed";
+
+    /// <summary>An event or action CriticBot does not handle: kept for the record, never queued.</summary>
+    public const string Ignored = "ignored";
+}
+
+/// <summary>Review statuses as stored.</summary>
+public static class ReviewStatus
+{
+    public const string InProgress = "in_progress";
+    public const string Posted = "posted";
+    public const string Superseded = "superseded";
+    public const string Skipped = "skipped";
+    public const string Failed = "failed";
+
+    public static bool IsFinished(string status) =>
+        status is Posted or Superseded or Skipped or Failed;
+}
+
+/// <summary>A verified webhook delivery as received; <see cref="Body"/> is the raw request body.</summary>
+public sealed record NewDelivery
+{
+    public required string DeliveryId { get; init; }
+    public required string Event { get; init; }
+    public string? Action { get; init; }
+    public long? InstallationId { get; init; }
+    public string? RepositoryFullName { get; init; }
+
+    /// <summary>The pull request the delivery concerns, if any: deliveries of one PR are processed in order.</summary>
+    public int? PullRequest { get; init; }
+
+    public required ReadOnlyMemory<byte> Body { get; init; }
+    public required DateTimeOffset ReceivedAt { get; init; }
+
+    /// <summary>True stores the delivery as <see cref="DeliveryStatus.Ignored"/> instead of queueing it.</summary>
+    public bool Ignored { get; init; }
+}
+
+/// <summary>A delivery claimed by a worker; <see cref="Attempt"/> counts this claim (1 on the first).</summary>
+public sealed record ClaimedDelivery
+{
+    public required long Id { get; init; }
+    public required string DeliveryId { get; init; }
+    public required string Event { get; init; }
+    public string? Action { get; init; }
+    public long? InstallationId { get; init; }
+    public string? RepositoryFullName { get; init; }
+    public int? PullRequest { get; init; }
+    public required string Body { get; init; }
+    public required int Attempt { get; init; }
+    public required DateTimeOffset ReceivedAt { get; init; }
+}
+
+public sealed record DeliveryRecord
+{
+    public required long Id { get; init; }
+    public required string DeliveryId { get; init; }
+    public required string Event { get; init; }
+    public string? Action { get; init; }
+    public long? InstallationId { get; init; }
+    public string? RepositoryFullName { get; init; }
+    public int? PullRequest { get; init; }
+    public required string Status { get; init; }
+    public required int Attempts { get; init; }
+    public string? LastError { get; init; }
+    public string? Outcome { get; init; }
+    public string? ClaimedBy { get; init; }
+    public required DateTimeOffset ReceivedAt { get; init; }
+    public DateTimeOffset? FinishedAt { get; init; }
+}
+
+public sealed record InstallationRecord(long InstallationId, string Account, string LastAction, DateTimeOffset UpdatedAt);
+
+public sealed record ReviewKey(string Repository, int PullRequest, string HeadSha);
+
+/// <summary>The answer to "may I review this head?".</summary>
+public abstract record ReviewClaim
+{
+    private ReviewClaim()
+    {
+    }
+
+    /// <summary>Yours: a new row, or an in_progress row whose holder's lease expired (same row id).</summary>
+    public sealed record Claimed(long ReviewId) : ReviewClaim;
+
+    /// <summary>Finished earlier with this status (posted, superseded, skipped, failed).</summary>
+    public sealed record AlreadyDone(string Status) : ReviewClaim;
+
+    /// <summary>Another live worker holds it.</summary>
+    public sealed record Busy(string HeldBy, DateTimeOffset LeaseUntil) : ReviewClaim;
+}
+
+public sealed record ReviewRecord
+{
+    public required long Id { get; init; }
+    public required ReviewKey Key { get; init; }
+    public required string BaseSha { get; init; }
+    public required string Status { get; init; }
+    public string? Reason { get; init; }
+    public long? GitHubReviewId { get; init; }
+    public string? SummaryJson { get; init; }
+    public required int Attempts { get; init; }
+}
+
+/// <summary>One sampled critique highlight, kept whether or not it was posted.</summary>
+public sealed record CandidateRow
+{
+    public required int ChunkIndex { get; init; }
+    public required int SampleIndex { get; init; }
+    public required string PromptSha256 { get; init; }
+    public string? Path { get; init; }
+
+    /// <summary>LEFT or RIGHT when grounded.</summary>
+    public string? Side { get; init; }
+
+    public int? Line { get; init; }
+    public int? StartLine { get; init; }
+    public required string Quote { get; init; }
+    public string? Severity { get; init; }
+    public required string Body { get; init; }
+    public double? Score { get; init; }
+    public int? Support { get; init; }
+
+    /// <summary>What selection decided, e.g. kept, merged, below_threshold, ungrounded.</summary>
+    public required string Decision { get; init; }
+
+    public string? Reason { get; init; }
+    public required bool Posted { get; init; }
+}
+
+public sealed record PromptRow(string Sha256, string System, string User);
+
+public sealed record PostedCommentRow
+{
+    public required long GitHubCommentId { get; init; }
+    public required string Path { get; init; }
+    public required int Line { get; init; }
+    public required string Side { get; init; }
+    public int? StartLine { get; init; }
+    public required string Quote { get; init; }
+    public required string Body { get; init; }
+    public required string Fingerprint { get; init; }
+}

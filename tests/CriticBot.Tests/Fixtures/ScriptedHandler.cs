@@ -1,0 +1,21 @@
+using System.Collections.Concurrent;
+using CriticBot.Inbox;
+
+namespace CriticBot.Tests.Fixtures;
+
+/// <summary>A delivery handler whose behaviour each test scripts; records every call.</summary>
+public sealed class ScriptedHandler(Func<InboxDelivery, CancellationToken, Task>? behaviour = null) : IDeliveryHandler
+{
+    public ConcurrentQueue<InboxDelivery> Calls { get; } = new();
+
+    public async Task HandleAsync(InboxDelivery delivery, CancellationToken ct)
+    {
+        Calls.Enqueue(delivery);
+        if (behaviour is not null)
+        {
+            await behaviour(delivery, ct);
+        }
+    }
+
+    public int CallsFor(string deliveryId) => Calls.Count(call => call.DeliveryId == deliveryId);
+}
