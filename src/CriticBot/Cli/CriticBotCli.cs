@@ -23,6 +23,8 @@ public static class CriticBotCli
         {
             Output = stdout ?? Console.Out,
             Error = stderr ?? Console.Error,
+            // The web host handles SIGTERM itself (graceful shutdown, claims released); no 2 s hard stop.
+            ProcessTerminationTimeout = null,
         };
         if (parsed.Errors.Count > 0)
         {

@@ -1,13 +1,13 @@
 namespace CriticBot.Inbox;
 
 /// <summary>
-/// Does the work for one stored delivery. Return normally: done. Throw <see cref="PermanentDeliveryException"/>:
+/// Does the work for one stored delivery. Return normally: done, with the outcome in words (stored with the delivery). Throw <see cref="PermanentDeliveryException"/>:
 /// failed at once. Throw anything else: retried with backoff. Honour <paramref name="ct"/>: on shutdown the
 /// delivery is released and resumed by the next process.
 /// </summary>
 public interface IDeliveryHandler
 {
-    Task HandleAsync(InboxDelivery delivery, CancellationToken ct);
+    Task<string> HandleAsync(InboxDelivery delivery, CancellationToken ct);
 }
 
 /// <summary>A stored delivery handed to a handler. <see cref="Attempt"/> is 1 on the first try.</summary>

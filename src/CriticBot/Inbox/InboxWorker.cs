@@ -94,9 +94,10 @@ public sealed partial class InboxWorker(
         var renewal = RenewLeaseAsync(claimed.Id, settings.Lease, claimLost, handlerCancellation);
         try
         {
+            string outcome;
             try
             {
-                await handler.HandleAsync(ToInboxDelivery(claimed), handlerCancellation.Token);
+                outcome = await handler.HandleAsync(ToInboxDelivery(claimed), handlerCancellation.Token);
             }
             finally
             {
@@ -104,7 +105,7 @@ public sealed partial class InboxWorker(
                 await renewal;
             }
 
-            await store.CompleteDeliveryAsync(claimed.Id, HandledOutcome, CancellationToken.None);
+            await store.CompleteDeliveryAsync(claimed.Id, string.IsNullOrWhiteSpace(outcome) ? HandledOutcome : outcome, CancellationToken.None);
             LogDone(logger, claimed.Action, claimed.Attempt);
         }
         catch (Exception) when (claimLost.Value)

@@ -52,6 +52,14 @@ public sealed class InstallationRecorder(ICriticBotStore store)
 /// </summary>
 public sealed class RecordingDeliveryHandler(InstallationRecorder installations) : IDeliveryHandler
 {
-    public Task HandleAsync(InboxDelivery delivery, CancellationToken ct) =>
-        InstallationRecorder.Applies(delivery) ? installations.RecordAsync(delivery, ct) : Task.CompletedTask;
+    public async Task<string> HandleAsync(InboxDelivery delivery, CancellationToken ct)
+    {
+        if (!InstallationRecorder.Applies(delivery))
+        {
+            return "accepted";
+        }
+
+        await installations.RecordAsync(delivery, ct);
+        return "installation recorded";
+    }
 }

@@ -8,13 +8,15 @@ public sealed class ScriptedHandler(Func<InboxDelivery, CancellationToken, Task>
 {
     public ConcurrentQueue<InboxDelivery> Calls { get; } = new();
 
-    public async Task HandleAsync(InboxDelivery delivery, CancellationToken ct)
+    public async Task<string> HandleAsync(InboxDelivery delivery, CancellationToken ct)
     {
         Calls.Enqueue(delivery);
         if (behaviour is not null)
         {
             await behaviour(delivery, ct);
         }
+
+        return "scripted";
     }
 
     public int CallsFor(string deliveryId) => Calls.Count(call => call.DeliveryId == deliveryId);
