@@ -85,15 +85,16 @@ public sealed partial class GroundingIndex
             return new GroundingResult { Failure = GroundingFailure.FileNotInDiff };
         }
 
+        // What is left after our rendering ("+12 | ", headers) is removed is what the model really quoted.
         var variants = QuoteVariants(highlight.Quote).ToList();
-        if (variants.Count == 0 || variants.All(v => v.Length < MinimumQuoteCharacters))
+        if (variants.Count < 2 || variants[1].Length < MinimumQuoteCharacters)
         {
             return new GroundingResult { Failure = GroundingFailure.QuoteTooShort };
         }
 
         foreach (var side in (ReadOnlySpan<DiffSide>)[DiffSide.Right, DiffSide.Left])
         {
-            foreach (var quote in variants.Where(v => v.Length >= MinimumQuoteCharacters))
+            foreach (var quote in variants.Where(v => v.Length >= MinimumQuoteCharacters).Distinct(StringComparer.Ordinal))
             {
                 var anchor = FindNearest(path, side, quote, highlight.Line, highlight.EndLine);
                 if (anchor is not null)
@@ -168,12 +169,11 @@ public sealed partial class GroundingIndex
     }
 
     /// <summary>
-    /// The quote with white space removed; then, if different, the quote with what the model copied
-    /// from our rendering removed: "+11 | " style prefixes, bare diff markers, hunk and file headers.
+    /// Three readings of the quote, white space removed: as written; without what the model copied
+    /// from our rendering ("+11 | " prefixes, hunk and file headers); and without bare diff markers.
     /// </summary>
     internal static IEnumerable<string> QuoteVariants(string quote)
     {
-        var seen = new HashSet<string>(StringComparer.Ordinal);
         var lines = quote.Replace("\r\n", "\n", StringComparison.Ordinal).Split('\n');
         var withoutHeaders = lines.Where(l => !IsHeaderLine(l)).ToArray();
 
@@ -185,11 +185,7 @@ public sealed partial class GroundingIndex
         ];
         foreach (var attempt in attempts)
         {
-            var compact = RemoveWhiteSpace(string.Join('\n', attempt));
-            if (compact.Length > 0 && seen.Add(compact))
-            {
-                yield return compact;
-            }
+            yield return RemoveWhiteSpace(string.Join('\n', attempt));
         }
     }
 

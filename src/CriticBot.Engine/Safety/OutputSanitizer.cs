@@ -250,7 +250,7 @@ public sealed partial class OutputSanitizer
     private static string NeutraliseMentions(string text) => Mention().Replace(text, m => m.Value[..1] + Joiner + m.Value[1..]);
 
     [GeneratedRegex(@"(?<image>!\[(?<alt>[^\]\n]*)\]\((?<imgurl>[^)\n]*)\)|!\[(?<alt2>[^\]\n]*)\]\[[^\]\n]*\])" +
-                    @"|(?<link>\[(?<label>[^\]\n]*)\]\((?<url>[^)\s]*)(?:\s+""[^""\n]*"")?\))" +
+                    @"|(?<link>\[(?<label>[^\]\n]*)\]\((?<url>(?:[^()\s]|\([^()\s]*\))*)(?:\s+""[^""\n]*"")?\))" +
                     @"|(?<refdef>(?<refhead>^[ ]{0,3}\[[^\]\n]+\]:[ \t]*)(?<refurl>\S+))" +
                     @"|(?<autolink><(?<autourl>[A-Za-z][A-Za-z0-9+.\-]*:[^\s<>]*)>)" +
                     @"|(?<bare>(?:https?://|www\.)[^\s<>()\[\]`]+)" +
