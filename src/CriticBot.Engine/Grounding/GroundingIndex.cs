@@ -26,6 +26,7 @@ public enum GroundingFailure
     FileNotInDiff,
     QuoteTooShort,
     QuoteNotFound,
+    NotCommentable,
 }
 
 public sealed record GroundingResult
@@ -40,6 +41,7 @@ public sealed record GroundingResult
         GroundingFailure.FileNotInDiff => "the file is not in the reviewed diff",
         GroundingFailure.QuoteTooShort => $"the quote has fewer than {GroundingIndex.MinimumQuoteCharacters} non-space characters",
         GroundingFailure.QuoteNotFound => "the quote is not in the diff of its file",
+        GroundingFailure.NotCommentable => "GitHub does not allow a comment on the lines of the quote",
         _ => null,
     };
 }
@@ -60,10 +62,12 @@ public sealed partial class GroundingIndex
 
     private readonly Dictionary<string, FileDiff> _files = new(StringComparer.Ordinal);
     private readonly Dictionary<(string Path, DiffSide Side), IReadOnlyList<SearchableHunk>> _hunks = [];
+    private readonly DiffIndex _commentable;
 
     public GroundingIndex(IEnumerable<FileDiff> files)
     {
         ArgumentNullException.ThrowIfNull(files);
+        var indexed = new List<FileDiff>();
         foreach (var file in files)
         {
             if (file.IsBinary || !_files.TryAdd(file.Path, file))
@@ -71,9 +75,18 @@ public sealed partial class GroundingIndex
                 continue;
             }
 
+            indexed.Add(file);
+
             _hunks[(file.Path, DiffSide.Right)] = [.. file.Hunks.Select(h => SearchableHunk.Build(h, DiffSide.Right))];
             _hunks[(file.Path, DiffSide.Left)] = [.. file.Hunks.Select(h => SearchableHunk.Build(h, DiffSide.Left))];
         }
+
+        _commentable = new DiffIndex(new ParsedDiff { Files = indexed });
+    }
+
+    public GroundingIndex(ParsedDiff diff)
+        : this((diff ?? throw new ArgumentNullException(nameof(diff))).Files)
+    {
     }
 
     public GroundingResult Ground(RawHighlight highlight)
@@ -99,7 +112,13 @@ public sealed partial class GroundingIndex
                 var anchor = FindNearest(path, side, quote, highlight.Line, highlight.EndLine);
                 if (anchor is not null)
                 {
-                    return new GroundingResult { Anchor = anchor };
+                    // GitHub's own rule, checked independently of how the match was found.
+                    var allowed = anchor.IsMultiLine
+                        ? _commentable.CanSpan(anchor.Path, anchor.StartLine, anchor.Line, anchor.Side)
+                        : _commentable.IsCommentable(anchor.Path, anchor.Line, anchor.Side);
+                    return allowed
+                        ? new GroundingResult { Anchor = anchor }
+                        : new GroundingResult { Failure = GroundingFailure.NotCommentable };
                 }
             }
         }
