@@ -1,0 +1,36 @@
+using CriticBot.Engine.Diff;
+
+namespace CriticBot.Engine.Chunking;
+
+/// <summary>
+/// One unit of work for the critic. <see cref="Files"/> carry only the hunks (or hunk pieces) this chunk holds,
+/// with <see cref="FileDiff.Additions"/>/<see cref="FileDiff.Deletions"/> counted over those.
+/// </summary>
+public sealed record DiffChunk
+{
+    public required int Index { get; init; }
+    public required IReadOnlyList<FileDiff> Files { get; init; }
+
+    /// <summary>The text the model sees, in the format <see cref="ChunkRenderer"/> documents.</summary>
+    public required string Text { get; init; }
+
+    public required int EstimatedTokens { get; init; }
+}
+
+public sealed record SkippedFile(string Path, string Reason);
+
+public sealed record ChunkPlan
+{
+    public required IReadOnlyList<DiffChunk> Chunks { get; init; }
+    public required IReadOnlyList<SkippedFile> SkippedFiles { get; init; }
+
+    /// <summary>Every place a file or hunk was cut up, one readable line each (for the review summary).</summary>
+    public required IReadOnlyList<string> Truncations { get; init; }
+
+    public required int FilesReviewed { get; init; }
+
+    /// <summary>Hunks of the original diff that are reviewed (a hunk cut into pieces counts once).</summary>
+    public required int HunksReviewed { get; init; }
+
+    public required int EstimatedPromptTokens { get; init; }
+}
