@@ -1,3 +1,4 @@
+using CriticBot.Engine.Chunking;
 using CriticBot.Engine.Diff;
 using CriticBot.Engine.Grounding;
 using CriticBot.Engine.Model;
@@ -29,7 +30,7 @@ internal sealed class CritiquePipeline(ICriticModel model, IHighlightScorer scor
     public async Task<CritiqueResult> RunAsync(
         IReadOnlyList<ChunkToReview> chunks,
         PipelineSettings settings,
-        IReadOnlyList<SkippedFileInfo> skippedFiles,
+        IReadOnlyList<SkippedFile> skippedFiles,
         IReadOnlyList<string> truncations,
         CancellationToken cancellationToken)
     {

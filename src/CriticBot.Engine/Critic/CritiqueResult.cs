@@ -1,3 +1,4 @@
+using CriticBot.Engine.Chunking;
 using CriticBot.Engine.Diff;
 using CriticBot.Engine.Grounding;
 using CriticBot.Engine.Prompting;
@@ -88,7 +89,7 @@ public sealed record CritiqueResult
     public required IReadOnlyList<ReviewComment> Comments { get; init; }
 
     public required DroppedCounts Dropped { get; init; }
-    public required IReadOnlyList<SkippedFileInfo> SkippedFiles { get; init; }
+    public required IReadOnlyList<SkippedFile> SkippedFiles { get; init; }
 
     /// <summary>What the chunker had to cut to fit the budget, in words.</summary>
     public required IReadOnlyList<string> Truncations { get; init; }
@@ -98,6 +99,3 @@ public sealed record CritiqueResult
     public required IReadOnlyList<PromptRecord> Prompts { get; init; }
     public required IReadOnlyList<SampleFailure> SampleFailures { get; init; }
 }
-
-/// <summary>A file that was not reviewed, and why (lockfile, generated, binary, over budget...).</summary>
-public sealed record SkippedFileInfo(string Path, string Reason);
