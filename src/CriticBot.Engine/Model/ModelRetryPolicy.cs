@@ -30,20 +30,8 @@ internal sealed partial class ModelRetryPolicy : ClientRetryPolicy
             return false;
 
         if (exception is not null)
-        {
-            var retry = IsTransientNetworkFailure(exception);
-            if (retry)
-                LogRetryAfterNetworkFailure(_logger, _options.Host, retriesMade + 1, _options.MaxRetries);
-            return retry;
-        }
-
-        if (message.Response is { } response && RetriableStatuses.Contains(response.Status))
-        {
-            LogRetryAfterStatus(_logger, _options.Host, response.Status, retriesMade + 1, _options.MaxRetries);
-            return true;
-        }
-
-        return false;
+            return IsTransientNetworkFailure(exception);
+        return message.Response is { } response && RetriableStatuses.Contains(response.Status);
     }
 
     // The base class keeps its retry count internal, so the message carries ours.
@@ -61,7 +49,15 @@ internal sealed partial class ModelRetryPolicy : ClientRetryPolicy
         string? retryAfterMs = null, retryAfter = null;
         headers?.TryGetValue("retry-after-ms", out retryAfterMs);
         headers?.TryGetValue("Retry-After", out retryAfter);
-        return RetryDelay.Next(tryCount, retryAfterMs, retryAfter, DateTimeOffset.UtcNow, _options.RetryBaseDelay, _options.MaxRetryDelay);
+        // Our own count: the base class's tryCount numbering has differed between versions.
+        var retriesMade = RetriesMade(message);
+        var delay = RetryDelay.Next(retriesMade, retryAfterMs, retryAfter, DateTimeOffset.UtcNow, _options.RetryBaseDelay, _options.MaxRetryDelay);
+        var attempt = retriesMade + 1;
+        if (message.Response is { } response)
+            LogRetryAfterStatus(_logger, _options.Host, response.Status, attempt, _options.MaxRetries, (long)delay.TotalMilliseconds);
+        else
+            LogRetryAfterNetworkFailure(_logger, _options.Host, attempt, _options.MaxRetries, (long)delay.TotalMilliseconds);
+        return delay;
     }
 
     /// <summary>A connection that dropped mid-answer may succeed next time; a refused one or a timeout is not retried.</summary>
@@ -76,11 +72,11 @@ internal sealed partial class ModelRetryPolicy : ClientRetryPolicy
         return chain.Any(e => e is IOException);
     }
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Model server {Host} answered HTTP {Status}; retry {Attempt} of {MaxRetries}")]
-    private static partial void LogRetryAfterStatus(ILogger logger, string host, int status, int attempt, int maxRetries);
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Model server {Host} answered HTTP {Status}; retry {Attempt} of {MaxRetries} in {DelayMs} ms")]
+    private static partial void LogRetryAfterStatus(ILogger logger, string host, int status, int attempt, int maxRetries, long delayMs);
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Connection to model server {Host} failed; retry {Attempt} of {MaxRetries}")]
-    private static partial void LogRetryAfterNetworkFailure(ILogger logger, string host, int attempt, int maxRetries);
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Connection to model server {Host} failed; retry {Attempt} of {MaxRetries} in {DelayMs} ms")]
+    private static partial void LogRetryAfterNetworkFailure(ILogger logger, string host, int attempt, int maxRetries, long delayMs);
 }
 
 /// <summary>How long to wait before a retry: what the server asked for, else exponential back-off; never above the cap.</summary>

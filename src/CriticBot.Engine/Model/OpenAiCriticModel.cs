@@ -1,4 +1,5 @@
 using System.ClientModel;
+using System.ClientModel.Primitives;
 using System.Net.Http;
 using System.Net.Sockets;
 using System.Text.Json;
@@ -17,6 +18,13 @@ namespace CriticBot.Engine.Model;
 public sealed partial class OpenAiCriticModel : ICriticModel
 {
     private static readonly BinaryData CritiqueSchemaData = BinaryData.FromString(CritiqueSchema.Json);
+
+    // One connection pool for every instance; the pipeline's NetworkTimeout bounds each attempt, not HttpClient.
+    private static readonly HttpClient SharedHttpClient = new(new FinishReasonNormalizingHandler(
+        new SocketsHttpHandler { PooledConnectionLifetime = TimeSpan.FromMinutes(5) }))
+    {
+        Timeout = System.Threading.Timeout.InfiniteTimeSpan,
+    };
 
     private readonly ModelOptions _options;
     private readonly ChatClient _client;
@@ -39,6 +47,7 @@ public sealed partial class OpenAiCriticModel : ICriticModel
             NetworkTimeout = options.Timeout,
             RetryPolicy = new ModelRetryPolicy(options, _logger),
             UserAgentApplicationId = "CriticBot",
+            Transport = new HttpClientPipelineTransport(SharedHttpClient),
         };
         if (options.BaseUrl is not null)
             clientOptions.Endpoint = options.BaseUrl;
@@ -81,7 +90,10 @@ public sealed partial class OpenAiCriticModel : ICriticModel
     {
         ChatMessage[] messages = [new SystemChatMessage(request.SystemPrompt), new UserChatMessage(request.UserPrompt)];
         ClientResult<ChatCompletion> result = await _client.CompleteChatAsync(messages, BuildOptions(request, useSchema), cancellationToken);
-        return ToAnswer(result.Value);
+        var answer = ToAnswer(result.Value);
+        return result.GetRawResponse().Headers.TryGetValue(FinishReasonNormalizingHandler.OriginalFinishReasonHeader, out var original)
+            ? answer with { FinishReason = string.IsNullOrEmpty(original) ? null : original.ToLowerInvariant() }
+            : answer;
     }
 
     private ChatCompletionOptions BuildOptions(ModelRequest request, bool useSchema)
