@@ -33,7 +33,9 @@ public static class CriticBotCli
         };
         if (parsed.Errors.Count > 0)
         {
-            await config.Error.WriteLineAsync($"criticbot: {parsed.Errors[0].Message} (see 'criticbot --help')");
+            // Some parser messages list choices on several lines; the contract is one line.
+            var message = string.Join(' ', parsed.Errors[0].Message.Split((char[])['\r', '\n', '\t'], StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries));
+            await config.Error.WriteLineAsync($"criticbot: {message} (see 'criticbot --help')");
             return ExitCodes.Usage;
         }
 
