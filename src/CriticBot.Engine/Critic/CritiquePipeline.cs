@@ -46,14 +46,15 @@ internal sealed class CritiquePipeline(ICriticModel model, IHighlightScorer scor
                 cancellationToken);
         }
 
-        // Ground against what the model was shown: the files of the chunks (possibly truncated by the chunker).
-        var grounding = new GroundingIndex(chunks.SelectMany(c => c.Files));
+        // Ground each highlight in what its sample was shown: the parts of files in its own chunk
+        // (a large file may be split over several chunks, each holding different hunks).
+        var grounding = chunks.ToDictionary(c => c.Index, c => new GroundingIndex(c.Files));
         var candidates = new List<(int Id, CritiqueSample Sample, RawHighlight Raw, GroundingResult Grounding)>();
         foreach (var sample in samples)
         {
             foreach (var highlight in sample.Highlights)
             {
-                candidates.Add((candidates.Count, sample, highlight, grounding.Ground(highlight)));
+                candidates.Add((candidates.Count, sample, highlight, grounding[sample.ChunkIndex].Ground(highlight)));
             }
         }
 
