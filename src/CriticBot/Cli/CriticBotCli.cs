@@ -6,18 +6,25 @@ namespace CriticBot.Cli;
 
 public static class CriticBotCli
 {
-    public static RootCommand CreateRootCommand()
+    /// <param name="stdin">What `review --diff -` reads; the console by default.</param>
+    /// <param name="environment">The environment the commands read; the process's by default.</param>
+    public static RootCommand CreateRootCommand(TextReader? stdin = null, IReadOnlyDictionary<string, string?>? environment = null)
     {
         var root = new RootCommand("CriticBot: an LLM critic that reviews pull requests with grounded, line-anchored comments.");
         root.Subcommands.Add(ServeCommand.Create());
-        root.Subcommands.Add(ReviewCommand.Create());
+        root.Subcommands.Add(ReviewCommand.Create(stdin, environment));
         return root;
     }
 
     /// <summary>Parses and runs; bad usage is one line on stderr and exit code 2, never a stack trace.</summary>
-    public static async Task<int> RunAsync(string[] args, TextWriter? stdout = null, TextWriter? stderr = null)
+    public static async Task<int> RunAsync(
+        string[] args,
+        TextWriter? stdout = null,
+        TextWriter? stderr = null,
+        TextReader? stdin = null,
+        IReadOnlyDictionary<string, string?>? environment = null)
     {
-        var root = CreateRootCommand();
+        var root = CreateRootCommand(stdin, environment);
         var parsed = root.Parse(args);
         var config = new InvocationConfiguration
         {
@@ -28,7 +35,9 @@ public static class CriticBotCli
         };
         if (parsed.Errors.Count > 0)
         {
-            await config.Error.WriteLineAsync($"criticbot: {parsed.Errors[0].Message} (see 'criticbot --help')");
+            // Some parser messages list choices on several lines; the contract is one line.
+            var message = string.Join(' ', parsed.Errors[0].Message.Split((char[])['\r', '\n', '\t'], StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries));
+            await config.Error.WriteLineAsync($"criticbot: {message} (see 'criticbot --help')");
             return ExitCodes.Usage;
         }
 

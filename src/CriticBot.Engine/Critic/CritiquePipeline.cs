@@ -1,0 +1,167 @@
+using CriticBot.Engine.Chunking;
+using CriticBot.Engine.Diff;
+using CriticBot.Engine.Grounding;
+using CriticBot.Engine.Model;
+using CriticBot.Engine.Prompting;
+using CriticBot.Engine.Safety;
+using CriticBot.Engine.Selection;
+
+namespace CriticBot.Engine.Critic;
+
+/// <summary>One chunk to review: the rendered diff text the model sees and the files it covers.</summary>
+internal sealed record ChunkToReview(int Index, string Text, IReadOnlyList<FileDiff> Files);
+
+/// <summary>The settings of one review that the pipeline needs (chunking aside).</summary>
+internal sealed record PipelineSettings
+{
+    public required int Samples { get; init; }
+    public required double Precision { get; init; }
+    public required int MaxComments { get; init; }
+    public required int MaxConcurrency { get; init; }
+    public required float Temperature { get; init; }
+    public required int MaxOutputTokens { get; init; }
+    public required PromptGuidance Guidance { get; init; }
+    public required string RepositoryHost { get; init; }
+}
+
+/// <summary>prompt → samples → grounding → selection → sanitised comments, for chunks already planned.</summary>
+internal sealed class CritiquePipeline(ICriticModel model, IHighlightScorer scorer, PromptBuilder prompts)
+{
+    public async Task<CritiqueResult> RunAsync(
+        IReadOnlyList<ChunkToReview> chunks,
+        PipelineSettings settings,
+        IReadOnlyList<SkippedFile> skippedFiles,
+        IReadOnlyList<string> truncations,
+        CancellationToken cancellationToken)
+    {
+        var promptRecords = chunks.Select(c => new PromptRecord(c.Index, prompts.Build(c.Text, settings.Guidance))).ToList();
+
+        IReadOnlyList<CritiqueSample> samples = [];
+        if (chunks.Count > 0 && settings.Samples > 0)
+        {
+            using var sampler = new CritiqueSampler(model, settings.MaxConcurrency);
+            samples = await sampler.SampleAsync(
+                [.. promptRecords.Select(p => (p.ChunkIndex, p.Prompt))],
+                new SamplingSettings { Samples = settings.Samples, Temperature = settings.Temperature, MaxOutputTokens = settings.MaxOutputTokens },
+                cancellationToken);
+        }
+
+        // Ground each highlight in what its sample was shown: the parts of files in its own chunk
+        // (a large file may be split over several chunks, each holding different hunks).
+        var grounding = chunks.ToDictionary(c => c.Index, c => new GroundingIndex(c.Files));
+        var candidates = new List<(int Id, CritiqueSample Sample, RawHighlight Raw, GroundingResult Grounding)>();
+        foreach (var sample in samples)
+        {
+            foreach (var highlight in sample.Highlights)
+            {
+                candidates.Add((candidates.Count, sample, highlight, grounding[sample.ChunkIndex].Ground(highlight)));
+            }
+        }
+
+        var groups = HighlightSelector.Group(candidates
+            .Where(c => c.Grounding.IsGrounded)
+            .Select(c => new GroundedHighlight
+            {
+                CandidateId = c.Id,
+                ChunkIndex = c.Sample.ChunkIndex,
+                SampleIndex = c.Sample.SampleIndex,
+                Highlight = c.Raw,
+                Anchor = c.Grounding.Anchor!,
+            }));
+        var selected = new HighlightSelector(scorer).Select(groups, new SelectionSettings
+        {
+            Precision = settings.Precision,
+            MaxComments = settings.MaxComments,
+            Samples = settings.Samples,
+        });
+
+        var sanitizer = new OutputSanitizer(settings.RepositoryHost);
+        var comments = selected
+            .Where(s => s.Decision == CandidateDecision.Kept)
+            .Select(s => ToComment(s, sanitizer))
+            .ToList();
+
+        var byCandidate = new Dictionary<int, ScoredGroup>();
+        foreach (var scored in selected)
+        {
+            foreach (var member in scored.Group.Members)
+            {
+                byCandidate[member.CandidateId] = scored;
+            }
+        }
+
+        var records = candidates.Select(c => Record(c.Id, c.Sample, c.Raw, c.Grounding, byCandidate.GetValueOrDefault(c.Id))).ToList();
+        return new CritiqueResult
+        {
+            Comments = comments,
+            Dropped = new DroppedCounts
+            {
+                Ungrounded = records.Count(r => r.Decision == CandidateDecision.Ungrounded),
+                Duplicates = records.Count(r => r.Decision == CandidateDecision.Duplicate),
+                BelowThreshold = selected.Count(s => s.Decision == CandidateDecision.BelowThreshold),
+                OverLimit = selected.Count(s => s.Decision == CandidateDecision.OverLimit),
+            },
+            SkippedFiles = skippedFiles,
+            Truncations = truncations,
+            Usage = new ReviewUsage
+            {
+                Calls = samples.Sum(s => s.Calls),
+                PromptTokens = samples.Sum(s => s.PromptTokens),
+                CompletionTokens = samples.Sum(s => s.CompletionTokens),
+                FailedSamples = samples.Count(s => s.Failed),
+            },
+            Candidates = records,
+            Prompts = promptRecords,
+            SampleFailures = [.. samples.Where(s => s.Failed).Select(s => new SampleFailure(s.ChunkIndex, s.SampleIndex, s.Error ?? "no usable answer"))],
+        };
+    }
+
+    private static ReviewComment ToComment(ScoredGroup scored, OutputSanitizer sanitizer)
+    {
+        var representative = scored.Group.Representative;
+        var anchor = representative.Anchor;
+        return new ReviewComment
+        {
+            Path = anchor.Path,
+            Line = anchor.Line,
+            Side = anchor.Side,
+            StartLine = anchor.IsMultiLine ? anchor.StartLine : null,
+            Quote = OutputSanitizer.SanitizeCode(representative.Highlight.Quote),
+            Severity = scored.Group.Severity,
+            Body = sanitizer.Sanitize(representative.Highlight.Body),
+            Score = scored.Score,
+            Support = scored.Group.Support,
+        };
+    }
+
+    private static CandidateRecord Record(int id, CritiqueSample sample, RawHighlight raw, GroundingResult grounding, ScoredGroup? group)
+    {
+        CandidateDecision decision;
+        string reason;
+        if (!grounding.IsGrounded || group is null)
+        {
+            (decision, reason) = (CandidateDecision.Ungrounded, grounding.Reason ?? "not grounded");
+        }
+        else if (group.Group.Representative.CandidateId != id)
+        {
+            (decision, reason) = (CandidateDecision.Duplicate, $"merged into group {group.Group.Id}, represented by candidate {group.Group.Representative.CandidateId}");
+        }
+        else
+        {
+            (decision, reason) = (group.Decision, group.Reason);
+        }
+
+        return new CandidateRecord
+        {
+            Id = id,
+            ChunkIndex = sample.ChunkIndex,
+            SampleIndex = sample.SampleIndex,
+            Raw = raw,
+            Anchor = grounding.Anchor,
+            GroupId = group?.Group.Id,
+            Score = group?.Score,
+            Decision = decision,
+            Reason = reason,
+        };
+    }
+}

@@ -1,0 +1,159 @@
+using CriticBot.Engine.Chunking;
+using CriticBot.Engine.Critic;
+using CriticBot.Engine.Diff;
+using CriticBot.Engine.Model;
+using CriticBot.Engine.Prompting;
+using CriticBot.Engine.Selection;
+
+namespace CriticBot.Engine;
+
+/// <summary>The knobs of one review.</summary>
+public sealed record CriticOptions
+{
+    public const int MaxSamples = 20;
+
+    /// <summary>Independent critiques per chunk; agreement between them is the main evidence a problem is real.</summary>
+    public int Samples { get; init; } = 3;
+
+    /// <summary>
+    /// Keep comments whose score is at least this (0..1). Lower catches more bugs and posts more
+    /// hallucinations and nitpicks; higher posts fewer, surer comments. See <see cref="AgreementSeverityScorer"/>:
+    /// at 0.5 with 3 samples a bug needs one sample, a risk two and a nit all three.
+    /// </summary>
+    public double Precision { get; init; } = 0.5;
+
+    public int MaxComments { get; init; } = 10;
+
+    /// <summary>The most model calls in flight at once, over all chunks and samples.</summary>
+    public int MaxConcurrency { get; init; } = 4;
+
+    /// <summary>Above 0 so that samples differ.</summary>
+    public float Temperature { get; init; } = 0.8f;
+
+    public int MaxOutputTokens { get; init; } = 2048;
+
+    /// <summary>The maintainers' review instructions (repository configuration, never the pull request).</summary>
+    public string? Instructions { get; init; }
+
+    /// <summary>The language comment bodies are written in; null leaves it to the model (English in practice).</summary>
+    public string? Language { get; init; }
+
+    /// <summary>Links to this host stay clickable in comments; all others become plain text.</summary>
+    public string RepositoryHost { get; init; } = "github.com";
+
+    public ChunkingOptions Chunking { get; init; } = new();
+
+    /// <summary>Null when usable; otherwise a one-line error naming the bad option.</summary>
+    public string? Validate() => this switch
+    {
+        { Samples: < 1 or > MaxSamples } => $"samples must be from 1 to {MaxSamples}, not {Samples}",
+        { Precision: < 0 or > 1 } or { Precision: double.NaN } => $"precision must be from 0 to 1, not {Precision}",
+        { MaxComments: < 0 } => $"max comments must not be negative, not {MaxComments}",
+        { MaxConcurrency: < 1 } => $"max concurrency must be at least 1, not {MaxConcurrency}",
+        { Temperature: < 0 or > 2 } => $"temperature must be from 0 to 2, not {Temperature}",
+        { MaxOutputTokens: < 1 } => $"max output tokens must be at least 1, not {MaxOutputTokens}",
+        { Chunking.MaxChunkTokens: < 1 } => $"max chunk tokens must be at least 1, not {Chunking.MaxChunkTokens}",
+        _ => null,
+    };
+
+    internal PromptGuidance Guidance => new() { Instructions = Instructions, Language = Language };
+}
+
+/// <summary>What a review would send, without calling the model.</summary>
+public sealed record ReviewPlan
+{
+    public required ChunkPlan Chunks { get; init; }
+
+    /// <summary>The full prompt (system and user, with message overhead) per chunk, in chunk order.</summary>
+    public required IReadOnlyList<int> PromptTokensPerChunk { get; init; }
+
+    public required int Samples { get; init; }
+
+    /// <summary>Prompt tokens one review would send: every chunk's prompt times the samples.</summary>
+    public long TotalPromptTokens => PromptTokensPerChunk.Sum(t => (long)t) * Samples;
+}
+
+/// <summary>
+/// The critic: plans chunks, samples critiques, grounds every quote in the diff, merges and scores
+/// highlights across samples and keeps the best as sanitised, line-anchored comments.
+/// Deterministic apart from the model: every list comes out in a stable order.
+/// </summary>
+public sealed class CriticEngine
+{
+    // What the chat format adds around two messages (role markers, separators); a close estimate is enough.
+    private const int ChatOverheadTokens = 11;
+
+    private readonly ICriticModel _model;
+    private readonly ITokenCounter _tokens;
+    private readonly IHighlightScorer _scorer;
+    private readonly PromptBuilder _prompts;
+
+    public CriticEngine(ICriticModel model, ITokenCounter tokens, IHighlightScorer? scorer = null)
+        : this(model, tokens, scorer, new PromptBuilder())
+    {
+    }
+
+    internal CriticEngine(ICriticModel model, ITokenCounter tokens, IHighlightScorer? scorer, PromptBuilder prompts)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        ArgumentNullException.ThrowIfNull(tokens);
+        _model = model;
+        _tokens = tokens;
+        _scorer = scorer ?? new AgreementSeverityScorer();
+        _prompts = prompts;
+    }
+
+    /// <summary>Filters and chunks the diff as a review would.</summary>
+    public ChunkPlan Plan(ParsedDiff diff, CriticOptions options) => new DiffChunker(_tokens).Plan(diff, Checked(options).Chunking);
+
+    /// <summary>Plans a review and estimates its prompt tokens; needs no model (for <c>--dry-run</c>).</summary>
+    public static ReviewPlan PlanReview(ParsedDiff diff, CriticOptions options, ITokenCounter tokens)
+    {
+        ArgumentNullException.ThrowIfNull(diff);
+        ArgumentNullException.ThrowIfNull(tokens);
+        var chunks = new DiffChunker(tokens).Plan(diff, Checked(options).Chunking);
+
+        // Any fence token of the real length gives the same count as the random one a review will draw.
+        var estimator = new PromptBuilder(() => new string('0', 24));
+        return new ReviewPlan
+        {
+            Chunks = chunks,
+            PromptTokensPerChunk = [.. chunks.Chunks.Select(c => CountPrompt(estimator.Build(c.Text, options.Guidance), tokens))],
+            Samples = options.Samples,
+        };
+    }
+
+    /// <exception cref="ModelUnavailableException">The model cannot be reached or refuses the key.</exception>
+    /// <exception cref="ArgumentException">The options fail <see cref="CriticOptions.Validate"/>.</exception>
+    public async Task<CritiqueResult> ReviewAsync(ParsedDiff diff, CriticOptions options, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(diff);
+        var plan = Plan(diff, options);
+        var pipeline = new CritiquePipeline(_model, _scorer, _prompts);
+        return await pipeline.RunAsync(
+            [.. plan.Chunks.Select(c => new ChunkToReview(c.Index, c.Text, c.Files))],
+            new PipelineSettings
+            {
+                Samples = options.Samples,
+                Precision = options.Precision,
+                MaxComments = options.MaxComments,
+                MaxConcurrency = options.MaxConcurrency,
+                Temperature = options.Temperature,
+                MaxOutputTokens = options.MaxOutputTokens,
+                Guidance = options.Guidance,
+                RepositoryHost = options.RepositoryHost,
+            },
+            plan.SkippedFiles,
+            plan.Truncations,
+            cancellationToken);
+    }
+
+    private static int CountPrompt(ChatPrompt prompt, ITokenCounter tokens) =>
+        tokens.Count(prompt.System) + tokens.Count(prompt.User) + ChatOverheadTokens;
+
+    private static CriticOptions Checked(CriticOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        return options.Validate() is { } error ? throw new ArgumentException(error, nameof(options)) : options;
+    }
+}

@@ -1,0 +1,160 @@
+using CriticBot.Engine.Critic;
+
+namespace CriticBot.Engine.Selection;
+
+/// <summary>What happened to one highlight; stored with it for evaluation and preference export.</summary>
+public enum CandidateDecision
+{
+    /// <summary>Posted as a comment.</summary>
+    Kept,
+
+    /// <summary>The quote was not found in the diff (or too short, or its file is not in the diff).</summary>
+    Ungrounded,
+
+    /// <summary>Merged into a group whose comment is made of another member.</summary>
+    Duplicate,
+
+    /// <summary>The group's score is below the precision knob.</summary>
+    BelowThreshold,
+
+    /// <summary>Scored high enough, but the maximum number of comments was already reached.</summary>
+    OverLimit,
+}
+
+public sealed record SelectionSettings
+{
+    /// <summary>
+    /// The precision knob in [0, 1]: keep groups scoring at least this. It is the trade-off of the
+    /// CriticGPT paper: lower precision catches more real bugs but also posts more hallucinations and
+    /// nitpicks; higher precision posts fewer, surer comments and misses more.
+    /// </summary>
+    public required double Precision { get; init; }
+
+    public required int MaxComments { get; init; }
+    public required int Samples { get; init; }
+}
+
+public sealed record ScoredGroup
+{
+    public required HighlightGroup Group { get; init; }
+    public required double Score { get; init; }
+    public required CandidateDecision Decision { get; init; }
+    public required string Reason { get; init; }
+}
+
+/// <summary>Merges grounded highlights across samples, scores the groups and keeps the best.</summary>
+public sealed class HighlightSelector
+{
+    private readonly IHighlightScorer _scorer;
+
+    public HighlightSelector(IHighlightScorer? scorer = null)
+    {
+        _scorer = scorer ?? new AgreementSeverityScorer();
+    }
+
+    /// <summary>
+    /// Groups highlights of the same file and side whose line ranges overlap (a chain of overlaps is one group).
+    /// Ordering is stable: by path (ordinal), side, first line, then candidate id.
+    /// </summary>
+    public static IReadOnlyList<HighlightGroup> Group(IEnumerable<GroundedHighlight> highlights)
+    {
+        ArgumentNullException.ThrowIfNull(highlights);
+        var sorted = highlights
+            .OrderBy(h => h.Anchor.Path, StringComparer.Ordinal)
+            .ThenBy(h => h.Anchor.Side)
+            .ThenBy(h => h.Anchor.StartLine)
+            .ThenBy(h => h.Anchor.Line)
+            .ThenBy(h => h.CandidateId)
+            .ToList();
+
+        var groups = new List<HighlightGroup>();
+        var current = new List<GroundedHighlight>();
+        var currentEnd = 0;
+        foreach (var highlight in sorted)
+        {
+            var continues = current.Count > 0
+                && current[0].Anchor.Path == highlight.Anchor.Path
+                && current[0].Anchor.Side == highlight.Anchor.Side
+                && highlight.Anchor.StartLine <= currentEnd;
+            if (!continues && current.Count > 0)
+            {
+                groups.Add(MakeGroup(groups.Count, current));
+                current = [];
+            }
+
+            current.Add(highlight);
+            currentEnd = continues ? Math.Max(currentEnd, highlight.Anchor.Line) : highlight.Anchor.Line;
+        }
+
+        if (current.Count > 0)
+        {
+            groups.Add(MakeGroup(groups.Count, current));
+        }
+
+        return groups;
+    }
+
+    /// <summary>Scores every group and decides: kept, below the threshold, or over the limit.</summary>
+    public IReadOnlyList<ScoredGroup> Select(IReadOnlyList<HighlightGroup> groups, SelectionSettings settings)
+    {
+        ArgumentNullException.ThrowIfNull(groups);
+        ArgumentNullException.ThrowIfNull(settings);
+        var scored = groups
+            .Select(g => (Group: g, Score: Math.Round(_scorer.Score(g, settings.Samples), 6)))
+            .ToList();
+
+        // Highest score first; ties go to the more severe, better supported, then earlier place.
+        var ranked = scored
+            .Where(s => s.Score >= settings.Precision)
+            .OrderByDescending(s => s.Score)
+            .ThenByDescending(s => s.Group.Severity)
+            .ThenByDescending(s => s.Group.Support)
+            .ThenBy(s => s.Group.Id)
+            .ToList();
+        var kept = ranked.Take(Math.Max(0, settings.MaxComments)).Select(s => s.Group.Id).ToHashSet();
+
+        var result = new List<ScoredGroup>(scored.Count);
+        foreach (var (group, score) in scored)
+        {
+            var scoreText = score.ToString("0.###", System.Globalization.CultureInfo.InvariantCulture);
+            var precisionText = settings.Precision.ToString("0.###", System.Globalization.CultureInfo.InvariantCulture);
+            var (decision, reason) = score < settings.Precision
+                ? (CandidateDecision.BelowThreshold, $"score {scoreText} is below the precision {precisionText}")
+                : kept.Contains(group.Id)
+                    ? (CandidateDecision.Kept, $"score {scoreText} with support {group.Support} of {settings.Samples}")
+                    : (CandidateDecision.OverLimit, $"score {scoreText} but {settings.MaxComments} higher-ranked comments fill the limit");
+            result.Add(new ScoredGroup { Group = group, Score = score, Decision = decision, Reason = reason });
+        }
+
+        // The kept ones in rank order first, so callers can post them as they come.
+        return [.. result.OrderBy(r => r.Decision == CandidateDecision.Kept ? 0 : 1)
+            .ThenByDescending(r => r.Decision == CandidateDecision.Kept ? r.Score : 0)
+            .ThenByDescending(r => r.Decision == CandidateDecision.Kept ? r.Group.Severity : 0)
+            .ThenByDescending(r => r.Decision == CandidateDecision.Kept ? r.Group.Support : 0)
+            .ThenBy(r => r.Group.Id)];
+    }
+
+    private static HighlightGroup MakeGroup(int id, List<GroundedHighlight> members)
+    {
+        var ordered = members
+            .OrderBy(m => m.ChunkIndex)
+            .ThenBy(m => m.SampleIndex)
+            .ThenBy(m => m.CandidateId)
+            .ToList();
+        var severity = ordered
+            .GroupBy(m => m.Highlight.Severity)
+            .OrderByDescending(g => g.Count())
+            .ThenByDescending(g => g.Key)
+            .First().Key;
+        var representative = ordered.First(m => m.Highlight.Severity == severity);
+        return new HighlightGroup
+        {
+            Id = id,
+            Path = representative.Anchor.Path,
+            Side = representative.Anchor.Side,
+            Members = ordered,
+            Representative = representative,
+            Severity = severity,
+        };
+    }
+}

@@ -1,0 +1,293 @@
+using System.Diagnostics;
+using System.Text.Json;
+using CriticBot.Cli;
+using CriticBot.Testing.FakeModel;
+
+namespace CriticBot.Tests.Review;
+
+/// <summary>
+/// `criticbot review` in-process through CriticBotCli, with the real OpenAI client talking HTTP to the fake model.
+/// </summary>
+public sealed class ReviewCommandTests : IAsyncLifetime
+{
+    private const string Path = "src/stats.py";
+
+    private const string Before = "def total(items):\n    return sum(items)\n\n\ndef mean(items):\n    return sum(items) / len(items)\n\n\ndef greet(name):\n    return 'hello ' + name\n";
+
+    // New lines: 3 is the off-by-one loop, 9 divides by a possibly empty length, 13 builds a greeting.
+    private const string After = "def total(items):\n    result = 0\n    for i in range(len(items) + 1):\n        result += items[i]\n    return result\n\n\ndef mean(items):\n    return total(items) / len(items)\n\n\ndef greet(name):\n    return f'hello {name}'\n";
+
+    private static readonly PlantedFinding OffByOne = new(Path, "for i in range(len(items) + 1):", 3, "bug", "Off by one: the loop reads past the end of items.");
+    private static readonly PlantedFinding EmptyDivision = new(Path, "return total(items) / len(items)", 9, "bug", "Divides by zero when items is empty.");
+
+    private readonly string _work = System.IO.Path.Combine(System.IO.Path.GetTempPath(), "criticbot-review-" + Guid.NewGuid().ToString("N"));
+    private FakeModelServer _server = null!;
+    private string _diffFile = null!;
+
+    public async Task InitializeAsync()
+    {
+        _server = await FakeModelServer.StartAsync();
+        Directory.CreateDirectory(_work);
+        _diffFile = System.IO.Path.Combine(_work, "change.diff");
+        await File.WriteAllTextAsync(_diffFile, RealGitDiff(_work, Before, After));
+    }
+
+    public async Task DisposeAsync()
+    {
+        await _server.DisposeAsync();
+        Directory.Delete(_work, recursive: true);
+    }
+
+    private Dictionary<string, string?> ModelEnvironment(string? apiKey = "test-key") => new()
+    {
+        ["OPENAI_BASE_URL"] = _server.BaseUrl.ToString(),
+        ["OPENAI_API_KEY"] = apiKey,
+        ["CRITICBOT_MODEL"] = "fake-critic",
+        ["CRITICBOT_MODEL_MAX_RETRIES"] = "2",
+    };
+
+    private static async Task<(int Exit, string Out, string Err)> RunAsync(IReadOnlyDictionary<string, string?> environment, string? stdin, params string[] args)
+    {
+        using var stdout = new StringWriter();
+        using var stderr = new StringWriter();
+        var exit = await CriticBotCli.RunAsync(["review", .. args], stdout, stderr, new StringReader(stdin ?? ""), environment);
+        return (exit, stdout.ToString(), stderr.ToString());
+    }
+
+    private static string[] NewLines() => After.Split('\n');
+
+    /// <summary>The posted range really holds the quote (white space aside).</summary>
+    private static void AssertAnchoredOnQuote(JsonElement comment)
+    {
+        Assert.Equal("RIGHT", comment.GetProperty("side").GetString());
+        var line = comment.GetProperty("line").GetInt32();
+        var start = comment.TryGetProperty("start_line", out var s) ? s.GetInt32() : line;
+        var text = string.Concat(NewLines()[(start - 1)..line]).Replace(" ", "", StringComparison.Ordinal);
+        var quote = comment.GetProperty("quote").GetString()!.Replace(" ", "", StringComparison.Ordinal).Replace("\n", "", StringComparison.Ordinal);
+        Assert.Contains(quote, text, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task An_imperfect_critic_yields_only_grounded_comments_at_the_true_lines()
+    {
+        var critic = new ImperfectCritic([OffByOne, EmptyDivision], new Random(7))
+        {
+            MissProbability = 0.1,
+            LineDriftProbability = 0.8,
+            MaxLineDrift = 3,
+            HallucinationProbability = 0.9,
+            FencedProbability = 0.4,
+            ProseProbability = 0.3,
+            TruncationProbability = 0.2,
+        };
+        _server.Responder = critic.Respond;
+
+        var (exit, output, error) = await RunAsync(ModelEnvironment(), null, "--diff", _diffFile, "--format", "json", "--samples", "3");
+
+        Assert.True(exit == ExitCodes.Success, error);
+        using var json = JsonDocument.Parse(output);
+        var comments = json.RootElement.GetProperty("comments").EnumerateArray().ToList();
+        Assert.NotEmpty(comments);
+        Assert.All(comments, AssertAnchoredOnQuote);
+        var lines = comments.Select(c => c.GetProperty("line").GetInt32()).ToList();
+        Assert.Contains(3, lines);
+        Assert.All(lines, l => Assert.True(l is 3 or 9 or 13, $"unexpected line {l}"));
+        Assert.True(json.RootElement.GetProperty("dropped").GetProperty("ungrounded").GetInt32() > 0);
+        Assert.True(_server.Requests.Count >= 3);
+        Assert.All(_server.Requests, r => Assert.True(r.Temperature > 0));
+    }
+
+    [Fact]
+    public async Task The_json_output_has_the_documented_shape()
+    {
+        _server.Responder = ImperfectCritic.Perfect([OffByOne, EmptyDivision with { Quote = "return total(items) / len(items)\n\n\ndef greet(name):", EndLine = 12 }]).Respond;
+
+        var (exit, output, _) = await RunAsync(ModelEnvironment(), null, "--diff", _diffFile, "--format", "json", "--samples", "2");
+
+        Assert.Equal(ExitCodes.Success, exit);
+        using var json = JsonDocument.Parse(output);
+        var root = json.RootElement;
+        Assert.Equal(["comments", "dropped", "skipped_files", "truncations", "usage"], root.EnumerateObject().Select(p => p.Name));
+        var single = root.GetProperty("comments")[0];
+        Assert.Equal(["path", "line", "side", "quote", "severity", "body", "score", "support"], single.EnumerateObject().Select(p => p.Name));
+        Assert.Equal((Path, 3, "bug", 2), (single.GetProperty("path").GetString(), single.GetProperty("line").GetInt32(), single.GetProperty("severity").GetString(), single.GetProperty("support").GetInt32()));
+        Assert.Equal(1.0, single.GetProperty("score").GetDouble());
+        var multi = root.GetProperty("comments")[1];
+        Assert.Equal((9, 12), (multi.GetProperty("start_line").GetInt32(), multi.GetProperty("line").GetInt32()));
+        Assert.Equal(["ungrounded", "below_threshold", "duplicates", "over_limit"], root.GetProperty("dropped").EnumerateObject().Select(p => p.Name));
+        Assert.Equal(2, root.GetProperty("dropped").GetProperty("duplicates").GetInt32());
+        var usage = root.GetProperty("usage");
+        Assert.Equal(2, usage.GetProperty("calls").GetInt32());
+        Assert.True(usage.GetProperty("prompt_tokens").GetInt32() > 0);
+        Assert.True(usage.TryGetProperty("completion_tokens", out _));
+    }
+
+    [Fact]
+    public async Task A_truncated_answer_is_retried_and_a_fenced_one_is_read()
+    {
+        var good = JsonSerializer.Serialize(new { comments = new[] { new { path = Path, line = 6, quote = OffByOne.Quote, severity = "bug", body = "off by one" } } });
+        var replies = new Queue<FakeReply>([FakeReply.Truncated(good, good.Length / 2), FakeReply.Text($"Here you go:\n```json\n{good}\n```\nBye.")]);
+        _server.Responder = _ => replies.Count > 0 ? replies.Dequeue() : FakeReply.Text("""{"comments":[]}""");
+
+        var (exit, output, _) = await RunAsync(ModelEnvironment(), null, "--diff", _diffFile, "--samples", "1");
+
+        Assert.Equal(ExitCodes.Success, exit);
+        Assert.StartsWith($"{Path}:3 [bug]", output, StringComparison.Ordinal);
+        Assert.Contains("  > " + OffByOne.Quote, output, StringComparison.Ordinal);
+        Assert.Contains("2 call(s)", output, StringComparison.Ordinal);
+        Assert.Equal(2, _server.Requests.Count);
+    }
+
+    [Fact]
+    public async Task Rate_limits_and_server_errors_are_retried_until_an_answer_comes()
+    {
+        _server.Responder = ImperfectCritic.Perfect([OffByOne]).Respond;
+        _server.EnqueueFault(FakeFault.RateLimited("0"), FakeFault.ServerError(500));
+
+        var (exit, output, error) = await RunAsync(ModelEnvironment(), null, "--diff", _diffFile, "--format", "json", "--samples", "1");
+
+        Assert.True(exit == ExitCodes.Success, error);
+        Assert.Equal(3, _server.Requests.Count);
+        using var json = JsonDocument.Parse(output);
+        Assert.Equal(3, json.RootElement.GetProperty("comments")[0].GetProperty("line").GetInt32());
+    }
+
+    [Fact]
+    public async Task The_diff_can_come_from_standard_input()
+    {
+        _server.Responder = ImperfectCritic.Perfect([OffByOne]).Respond;
+        var (exit, output, _) = await RunAsync(ModelEnvironment(), await File.ReadAllTextAsync(_diffFile), "--diff", "-", "--samples", "1");
+        Assert.Equal(ExitCodes.Success, exit);
+        Assert.Contains($"{Path}:3", output, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task An_empty_diff_is_not_an_error()
+    {
+        var (exit, output, _) = await RunAsync(ModelEnvironment(), "", "--diff", "-", "--format", "json");
+        Assert.Equal(ExitCodes.Success, exit);
+        Assert.Equal(0, JsonDocument.Parse(output).RootElement.GetProperty("comments").GetArrayLength());
+        Assert.Empty(_server.Requests);
+    }
+
+    [Fact]
+    public async Task A_missing_diff_file_exits_2_with_one_line()
+    {
+        var (exit, output, error) = await RunAsync(ModelEnvironment(), null, "--diff", System.IO.Path.Combine(_work, "nope.diff"));
+        Assert.Equal(ExitCodes.Usage, exit);
+        Assert.Equal("", output);
+        Assert.Single(error.TrimEnd('\n').Split('\n'));
+        Assert.Contains("no such file", error, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("--precision", "1.5")]
+    [InlineData("--samples", "0")]
+    [InlineData("--format", "xml")]
+    public async Task Bad_usage_exits_2(string option, string value)
+    {
+        var (exit, _, error) = await RunAsync(ModelEnvironment(), null, "--diff", _diffFile, option, value);
+        Assert.Equal(ExitCodes.Usage, exit);
+        Assert.Single(error.TrimEnd('\n').Split('\n'));
+        Assert.Empty(_server.Requests);
+    }
+
+    [Fact]
+    public async Task A_closed_port_exits_3()
+    {
+        var closed = await FakeModelServer.StartAsync();
+        var environment = ModelEnvironment();
+        environment["OPENAI_BASE_URL"] = closed.BaseUrl.ToString();
+        environment["CRITICBOT_MODEL_MAX_RETRIES"] = "0";
+        await closed.DisposeAsync();
+
+        var (exit, _, error) = await RunAsync(environment, null, "--diff", _diffFile);
+
+        Assert.Equal(ExitCodes.ModelUnavailable, exit);
+        Assert.Single(error.TrimEnd('\n').Split('\n'));
+        Assert.DoesNotContain("   at ", error, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_refused_key_exits_3_without_showing_the_key()
+    {
+        await using var strict = await FakeModelServer.StartAsync(new FakeModelServerOptions { ExpectedApiKey = "the-right-key" });
+        var environment = ModelEnvironment("sk-wrong-secret-123");
+        environment["OPENAI_BASE_URL"] = strict.BaseUrl.ToString();
+
+        var (exit, output, error) = await RunAsync(environment, null, "--diff", _diffFile);
+
+        Assert.Equal(ExitCodes.ModelUnavailable, exit);
+        Assert.DoesNotContain("sk-wrong-secret-123", output + error, StringComparison.Ordinal);
+        Assert.Single(error.TrimEnd('\n').Split('\n'));
+    }
+
+    [Theory]
+    [InlineData("text")]
+    [InlineData("json")]
+    public async Task A_dry_run_needs_no_model_settings_and_makes_no_request(string format)
+    {
+        var (exit, output, error) = await RunAsync(new Dictionary<string, string?>(), null, "--diff", _diffFile, "--dry-run", "--format", format, "--samples", "4");
+        Assert.True(exit == ExitCodes.Success, error);
+
+        var withModel = await RunAsync(ModelEnvironment(), null, "--diff", _diffFile, "--dry-run");
+        Assert.Equal(ExitCodes.Success, withModel.Exit);
+        Assert.Empty(_server.Requests);
+
+        if (format == "json")
+        {
+            using var json = JsonDocument.Parse(output);
+            var root = json.RootElement;
+            Assert.Equal(Path, root.GetProperty("files")[0].GetProperty("path").GetString());
+            var chunkTokens = root.GetProperty("chunks")[0].GetProperty("prompt_tokens").GetInt32();
+            Assert.True(chunkTokens > 500, "the estimate includes the system prompt");
+            Assert.Equal(chunkTokens * 4, root.GetProperty("estimated_prompt_tokens").GetInt64());
+        }
+        else
+        {
+            Assert.Contains($"review {Path}", output, StringComparison.Ordinal);
+            Assert.Contains("x 4 sample(s)", output, StringComparison.Ordinal);
+        }
+    }
+
+    [Fact]
+    public async Task Lockfiles_are_listed_as_skipped_in_the_dry_run()
+    {
+        var diff = await File.ReadAllTextAsync(_diffFile)
+            + "diff --git a/package-lock.json b/package-lock.json\n--- a/package-lock.json\n+++ b/package-lock.json\n@@ -1 +1 @@\n-{}\n+{ }\n";
+        var (exit, output, _) = await RunAsync(new Dictionary<string, string?>(), diff, "--diff", "-", "--dry-run", "--format", "json");
+        Assert.Equal(ExitCodes.Success, exit);
+        using var json = JsonDocument.Parse(output);
+        Assert.Equal("package-lock.json", json.RootElement.GetProperty("skipped_files")[0].GetProperty("path").GetString());
+    }
+
+    /// <summary>A diff made by real git, so the test meets what users pipe in.</summary>
+    private static string RealGitDiff(string directory, string before, string after)
+    {
+        var repo = System.IO.Path.Combine(directory, "repo");
+        Directory.CreateDirectory(System.IO.Path.Combine(repo, "src"));
+        Git(repo, "init", "-q", "-b", "main");
+        File.WriteAllText(System.IO.Path.Combine(repo, Path), before);
+        Git(repo, "add", "-A");
+        Git(repo, "-c", "user.name=t", "-c", "user.email=t@t", "-c", "commit.gpgsign=false", "commit", "-q", "-m", "before");
+        File.WriteAllText(System.IO.Path.Combine(repo, Path), after);
+        return Git(repo, "diff", "-U2");
+    }
+
+    private static string Git(string directory, params string[] arguments)
+    {
+        var start = new ProcessStartInfo("git") { WorkingDirectory = directory, RedirectStandardOutput = true, RedirectStandardError = true };
+        foreach (var argument in arguments)
+        {
+            start.ArgumentList.Add(argument);
+        }
+
+        start.Environment["GIT_CONFIG_NOSYSTEM"] = "1";
+        start.Environment["GIT_CONFIG_GLOBAL"] = "/dev/null";
+        using var git = Process.Start(start)!;
+        var output = git.StandardOutput.ReadToEnd();
+        var error = git.StandardError.ReadToEnd();
+        git.WaitForExit();
+        return git.ExitCode == 0 ? output : throw new InvalidOperationException($"git {string.Join(' ', arguments)} failed: {error}");
+    }
+}
