@@ -131,6 +131,7 @@ internal sealed class CritiquePipeline(ICriticModel model, IHighlightScorer scor
             Body = sanitizer.Sanitize(representative.Highlight.Body),
             Score = scored.Score,
             Support = scored.Group.Support,
+            GroupId = scored.Group.Id,
         };
     }
 

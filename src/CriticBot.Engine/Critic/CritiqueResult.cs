@@ -31,6 +31,9 @@ public sealed record ReviewComment
 
     /// <summary>How many samples flagged this place.</summary>
     public required int Support { get; init; }
+
+    /// <summary>The highlight group this comment stands for (see <see cref="CandidateRecord.GroupId"/>).</summary>
+    public int GroupId { get; init; }
 }
 
 public sealed record DroppedCounts
