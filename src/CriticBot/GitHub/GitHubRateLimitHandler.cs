@@ -12,6 +12,9 @@ namespace CriticBot.GitHub;
 /// </summary>
 public sealed partial class GitHubRateLimitHandler : DelegatingHandler
 {
+    // A little past the reset second, for clock skew between us and GitHub.
+    private static readonly TimeSpan ResetSlack = TimeSpan.FromMilliseconds(500);
+
     private readonly GitHubResilienceOptions _options;
     private readonly TimeProvider _time;
     private readonly ILogger _logger;
@@ -122,8 +125,8 @@ public sealed partial class GitHubRateLimitHandler : DelegatingHandler
             return;
         lock (_gate)
         {
-            if (reset > _blockedUntil)
-                _blockedUntil = reset;
+            if (reset + ResetSlack > _blockedUntil)
+                _blockedUntil = reset + ResetSlack;
         }
     }
 
@@ -136,7 +139,7 @@ public sealed partial class GitHubRateLimitHandler : DelegatingHandler
             if (RetryAfter(response) is { } retryAfter)
                 return retryAfter;
             if (Header(response, "x-ratelimit-remaining") == "0" && ResetTime(response) is { } reset)
-                return Max(reset - _time.GetUtcNow() + TimeSpan.FromMilliseconds(250), TimeSpan.Zero);
+                return Max(reset - _time.GetUtcNow() + ResetSlack, TimeSpan.Zero);
             if (status == 429)
                 return Backoff(attempt);
 

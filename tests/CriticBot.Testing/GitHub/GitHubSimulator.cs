@@ -201,7 +201,9 @@ public sealed partial class GitHubSimulator : IAsyncDisposable
         lock (_gate)
         {
             _rateLimitRemaining = remaining;
-            _rateLimitReset = DateTimeOffset.UtcNow + (resetIn ?? TimeSpan.FromHours(1));
+            // GitHub resets on a whole second (x-ratelimit-reset is epoch seconds): round up, so the header tells the truth.
+            var reset = DateTimeOffset.UtcNow + (resetIn ?? TimeSpan.FromHours(1));
+            _rateLimitReset = DateTimeOffset.FromUnixTimeSeconds((long)Math.Ceiling(reset.ToUnixTimeMilliseconds() / 1000.0));
         }
     }
 
