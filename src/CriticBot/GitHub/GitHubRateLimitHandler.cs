@@ -8,6 +8,8 @@ namespace CriticBot.GitHub;
 /// The HTTP layer under Octokit for one installation (or the App itself): waits out the primary rate limit,
 /// honours secondary limits (403/429 with retry-after), retries 5xx and network errors with backoff, and spaces
 /// content-creating calls. All waits are bounded; past the bounds it throws <see cref="GitHubTransientException"/>.
+/// A POST that met a 5xx is not retried here (GitHub may have done it anyway: a second review would be a visible
+/// duplicate); it goes back to the inbox, whose redelivery first looks for what was already posted.
 /// Logs method and path only: never headers, so never a token.
 /// </summary>
 public sealed partial class GitHubRateLimitHandler : DelegatingHandler
@@ -19,17 +21,21 @@ public sealed partial class GitHubRateLimitHandler : DelegatingHandler
     private readonly TimeProvider _time;
     private readonly ILogger _logger;
     private readonly bool _spaceWrites;
+    private readonly bool _retryPostsOnServerError;
     private readonly SemaphoreSlim _writeGate = new(1, 1);
     private readonly Lock _gate = new();
     private DateTimeOffset _blockedUntil;
     private DateTimeOffset _lastWrite;
 
-    public GitHubRateLimitHandler(GitHubResilienceOptions options, TimeProvider time, ILogger logger, bool spaceWrites)
+    /// <param name="spaceWrites">Keep <see cref="GitHubResilienceOptions.MinimumWriteInterval"/> between content-creating calls.</param>
+    /// <param name="retryPostsOnServerError">Retry POSTs after a 5xx: only where a repeat is harmless (installation tokens).</param>
+    public GitHubRateLimitHandler(GitHubResilienceOptions options, TimeProvider time, ILogger logger, bool spaceWrites, bool retryPostsOnServerError = false)
     {
         _options = options ?? throw new ArgumentNullException(nameof(options));
         _time = time ?? throw new ArgumentNullException(nameof(time));
         _logger = logger ?? throw new ArgumentNullException(nameof(logger));
         _spaceWrites = spaceWrites;
+        _retryPostsOnServerError = retryPostsOnServerError;
     }
 
     protected override async Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
@@ -56,7 +62,7 @@ public sealed partial class GitHubRateLimitHandler : DelegatingHandler
             }
 
             RememberPrimaryLimit(response);
-            var wait = await RetryDelayAsync(response, attempt, cancellationToken);
+            var wait = await RetryDelayAsync(request.Method, response, attempt, cancellationToken);
             if (wait is null)
                 return response;
 
@@ -131,7 +137,7 @@ public sealed partial class GitHubRateLimitHandler : DelegatingHandler
     }
 
     /// <summary>How long to wait before retrying <paramref name="response"/>, or null when it is final.</summary>
-    private async Task<TimeSpan?> RetryDelayAsync(HttpResponseMessage response, int attempt, CancellationToken cancellationToken)
+    private async Task<TimeSpan?> RetryDelayAsync(HttpMethod method, HttpResponseMessage response, int attempt, CancellationToken cancellationToken)
     {
         var status = (int)response.StatusCode;
         if (status is 403 or 429)
@@ -149,7 +155,7 @@ public sealed partial class GitHubRateLimitHandler : DelegatingHandler
             // GitHub: without retry-after, wait at least a minute after a secondary limit.
             return body.Contains("secondary rate limit", StringComparison.OrdinalIgnoreCase) ? TimeSpan.FromMinutes(1) : null;
         }
-        if (status is 500 or 502 or 503 or 504)
+        if (status is (500 or 502 or 503 or 504) && (method != HttpMethod.Post || _retryPostsOnServerError))
             return RetryAfter(response) ?? Backoff(attempt);
         return null;
     }

@@ -28,8 +28,8 @@ public sealed partial class InstallationTokenProvider : IDisposable
         _resilience = resilience ?? throw new ArgumentNullException(nameof(resilience));
         _time = time ?? throw new ArgumentNullException(nameof(time));
         _logger = logger ?? throw new ArgumentNullException(nameof(logger));
-        // App-level calls are few; they are not spaced like content-creating installation calls.
-        _handler = new GitHubRateLimitHandler(resilience, time, logger, spaceWrites: false)
+        // App-level calls are few; they are not spaced, and asking for a token twice is harmless.
+        _handler = new GitHubRateLimitHandler(resilience, time, logger, spaceWrites: false, retryPostsOnServerError: true)
         {
             InnerHandler = innerHandler ?? new SocketsHttpHandler(),
         };

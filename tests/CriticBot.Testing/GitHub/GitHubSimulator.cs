@@ -182,7 +182,7 @@ public sealed partial class GitHubSimulator : IAsyncDisposable
 
     /// <summary>
     /// The next <paramref name="times"/> requests whose method is <paramref name="method"/> and whose path contains
-    /// <paramref name="pathContains"/> get <paramref name="status"/> (after authentication, like GitHub's own limits).
+    /// <paramref name="pathContains"/> get <paramref name="status"/> (checked before authentication and routing).
     /// </summary>
     public void FailNext(string method, string pathContains, int status, int times = 1, TimeSpan? retryAfter = null, string? body = null)
     {

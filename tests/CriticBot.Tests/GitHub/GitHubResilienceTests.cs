@@ -21,6 +21,33 @@ public sealed class GitHubResilienceTests
     }
 
     [Fact]
+    public async Task Review_post_meeting_a_server_error_is_not_repeated_but_handed_back_as_transient()
+    {
+        await using var harness = await GitHubHarness.StartAsync();
+        harness.OpenPull(1, Patches.CalculatorFile);
+        harness.Simulator.FailNext("POST", "/pulls/1/reviews", 502);
+        var (_, _, publisher) = harness.Product();
+
+        var error = await Assert.ThrowsAsync<GitHubTransientException>(() => publisher.PublishAsync(GitHubHarness.InstallationId, GitHubHarness.Repo, 1,
+            new ReviewDraft { CommitId = "head1", Body = "Summary." }));
+
+        Assert.Equal(HttpStatusCode.BadGateway, error.StatusCode);
+        Assert.Single(harness.Simulator.Requests, r => r.Method == "POST" && r.Path.EndsWith("/reviews", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task Token_request_meeting_a_server_error_is_retried()
+    {
+        await using var harness = await GitHubHarness.StartAsync();
+        harness.OpenPull(1, Patches.CalculatorFile);
+        harness.Simulator.FailNext("POST", "/access_tokens", 500);
+        var (gateway, _, _) = harness.Product();
+
+        Assert.NotNull(await gateway.GetPullRequestAsync(GitHubHarness.InstallationId, GitHubHarness.Repo, 1));
+        Assert.Equal(1, harness.Simulator.TokensIssued(GitHubHarness.InstallationId));
+    }
+
+    [Fact]
     public async Task Server_errors_past_the_attempt_budget_become_a_transient_error()
     {
         await using var harness = await GitHubHarness.StartAsync();
