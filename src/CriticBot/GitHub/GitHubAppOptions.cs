@@ -1,0 +1,114 @@
+using System.Diagnostics.CodeAnalysis;
+using System.Globalization;
+using Microsoft.Extensions.Configuration;
+
+namespace CriticBot.GitHub;
+
+/// <summary>The GitHub App's identity and where its API lives.</summary>
+public sealed class GitHubAppOptions
+{
+    public const string AppIdSetting = "GITHUB_APP_ID";
+    public const string PrivateKeyPathSetting = "GITHUB_PRIVATE_KEY_PATH";
+    public const string PrivateKeySetting = "GITHUB_PRIVATE_KEY";
+    public const string ApiUrlSetting = "GITHUB_API_URL";
+
+    public static Uri GitHubComApiUrl { get; } = new("https://api.github.com/");
+
+    public long AppId { get; set; }
+
+    /// <summary>The App's private key, PEM: PKCS#1 (<c>BEGIN RSA PRIVATE KEY</c>, as GitHub issues it) or PKCS#8.</summary>
+    public string PrivateKeyPem { get; set; } = "";
+
+    /// <summary>
+    /// The REST API root: <c>https://api.github.com</c>, or <c>https://HOST/api/v3</c> for GitHub Enterprise Server.
+    /// Used as given (with a trailing slash added): Octokit's own <c>/api/v3/</c> guessing is bypassed.
+    /// </summary>
+    public Uri ApiUrl { get; set; } = GitHubComApiUrl;
+
+    /// <summary>Which setting the key came from, so errors name the right one.</summary>
+    public string PrivateKeySource { get; set; } = PrivateKeySetting;
+
+    /// <summary>Reads the flat GITHUB_* settings; throws <see cref="GitHubConfigurationException"/> with one line on the first problem.</summary>
+    public static GitHubAppOptions Load(IConfiguration configuration) =>
+        TryLoad(configuration, out var options, out var error) ? options : throw new GitHubConfigurationException(error);
+
+    public static bool TryLoad(IConfiguration configuration, [NotNullWhen(true)] out GitHubAppOptions? options, [NotNullWhen(false)] out string? error)
+    {
+        ArgumentNullException.ThrowIfNull(configuration);
+        options = null;
+
+        var appIdText = configuration[AppIdSetting];
+        if (string.IsNullOrWhiteSpace(appIdText))
+        {
+            error = $"{AppIdSetting} is not set (the GitHub App's numeric id).";
+            return false;
+        }
+        if (!long.TryParse(appIdText.Trim(), NumberStyles.None, CultureInfo.InvariantCulture, out var appId) || appId <= 0)
+        {
+            error = $"{AppIdSetting} must be a positive integer, got '{appIdText}'.";
+            return false;
+        }
+
+        string pem, source;
+        var keyPath = configuration[PrivateKeyPathSetting];
+        var inlineKey = configuration[PrivateKeySetting];
+        if (!string.IsNullOrWhiteSpace(keyPath))
+        {
+            source = PrivateKeyPathSetting;
+            try
+            {
+                pem = File.ReadAllText(keyPath.Trim());
+            }
+            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or ArgumentException or NotSupportedException)
+            {
+                error = $"{PrivateKeyPathSetting}: cannot read '{keyPath}': {ex.Message}";
+                return false;
+            }
+        }
+        else if (!string.IsNullOrWhiteSpace(inlineKey))
+        {
+            source = PrivateKeySetting;
+            // Environment variables often carry the PEM with literal "\n" for its line breaks.
+            pem = inlineKey.Replace("\\n", "\n", StringComparison.Ordinal);
+        }
+        else
+        {
+            error = $"{PrivateKeyPathSetting} or {PrivateKeySetting} must be set (the GitHub App's private key, PEM).";
+            return false;
+        }
+
+        var apiUrlText = configuration[ApiUrlSetting];
+        Uri apiUrl = GitHubComApiUrl;
+        if (!string.IsNullOrWhiteSpace(apiUrlText)
+            && (!Uri.TryCreate(apiUrlText.Trim(), UriKind.Absolute, out apiUrl!) || apiUrl.Scheme is not ("https" or "http")))
+        {
+            error = $"{ApiUrlSetting} must be an absolute http(s) URL such as https://api.github.com or https://HOST/api/v3, got '{apiUrlText}'.";
+            return false;
+        }
+
+        var candidate = new GitHubAppOptions { AppId = appId, PrivateKeyPem = pem, ApiUrl = apiUrl, PrivateKeySource = source };
+        error = candidate.Validate();
+        if (error is not null)
+            return false;
+        options = candidate;
+        return true;
+    }
+
+    /// <summary>One line naming the first wrong setting, or null when the options are usable.</summary>
+    public string? Validate()
+    {
+        if (AppId <= 0)
+            return $"{AppIdSetting} must be a positive integer, got '{AppId}'.";
+        if (!ApiUrl.IsAbsoluteUri || ApiUrl.Scheme is not ("https" or "http"))
+            return $"{ApiUrlSetting} must be an absolute http(s) URL, got '{ApiUrl}'.";
+        return GitHubAppJwt.CheckPrivateKey(PrivateKeyPem, PrivateKeySource);
+    }
+
+    /// <summary>The base address Octokit needs: the API root with a trailing slash, so relative paths land below it.</summary>
+    public static Uri ToBaseAddress(Uri apiUrl)
+    {
+        ArgumentNullException.ThrowIfNull(apiUrl);
+        var text = apiUrl.GetLeftPart(UriPartial.Path);
+        return new Uri(text.EndsWith('/') ? text : text + "/");
+    }
+}
