@@ -21,17 +21,26 @@ public static class GitHubServiceCollectionExtensions
             throw new GitHubConfigurationException(error);
         var resilience = new GitHubResilienceOptions();
         configure?.Invoke(resilience);
+        return services.AddGitHubApp(_ => options, _ => resilience);
+    }
 
+    /// <summary>
+    /// Registers the GitHub App side with settings resolved when first needed, so a host can validate them at
+    /// start-up (after every configuration source is in) rather than at registration.
+    /// </summary>
+    public static IServiceCollection AddGitHubApp(
+        this IServiceCollection services, Func<IServiceProvider, GitHubAppOptions> options, Func<IServiceProvider, GitHubResilienceOptions> resilience)
+    {
         services.TryAddSingleton(TimeProvider.System);
         services.AddSingleton(options);
         services.AddSingleton(resilience);
-        services.AddSingleton(_ => new GitHubAppJwt(options));
+        services.AddSingleton(sp => new GitHubAppJwt(sp.GetRequiredService<GitHubAppOptions>()));
         services.AddSingleton(sp => new InstallationTokenProvider(
-            options, sp.GetRequiredService<GitHubAppJwt>(), resilience, sp.GetRequiredService<TimeProvider>(),
-            sp.GetRequiredService<ILogger<InstallationTokenProvider>>()));
+            sp.GetRequiredService<GitHubAppOptions>(), sp.GetRequiredService<GitHubAppJwt>(), sp.GetRequiredService<GitHubResilienceOptions>(),
+            sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILogger<InstallationTokenProvider>>()));
         services.AddSingleton(sp => new GitHubClientFactory(
-            options, sp.GetRequiredService<InstallationTokenProvider>(), resilience, sp.GetRequiredService<TimeProvider>(),
-            sp.GetRequiredService<ILogger<GitHubClientFactory>>()));
+            sp.GetRequiredService<GitHubAppOptions>(), sp.GetRequiredService<InstallationTokenProvider>(), sp.GetRequiredService<GitHubResilienceOptions>(),
+            sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILogger<GitHubClientFactory>>()));
         services.AddSingleton<IGitHubGateway, GitHubGateway>();
         services.AddSingleton<ReviewPublisher>();
         return services;

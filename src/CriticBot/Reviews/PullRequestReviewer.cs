@@ -1,3 +1,4 @@
+using System.Net;
 using System.Text.Json;
 using CriticBot.Engine;
 using CriticBot.Engine.Chunking;
@@ -247,9 +248,9 @@ public sealed partial class PullRequestReviewer(
         {
             changed = await github.CompareAsync(request.InstallationId, repo, lastHead, pr.HeadSha, ct);
         }
-        catch (GitHubRequestException ex) when (ex.StatusCode is 404 or 422)
+        catch (GitHubRequestException ex) when (ex.StatusCode is HttpStatusCode.NotFound or HttpStatusCode.UnprocessableEntity)
         {
-            LogCompareFailed(request.Repository, request.Number, lastHead, pr.HeadSha, ex.StatusCode);
+            LogCompareFailed(request.Repository, request.Number, lastHead, pr.HeadSha, (int?)ex.StatusCode);
             return (prFiles, null);
         }
 

@@ -1,6 +1,7 @@
 using CriticBot.Hosting;
 using CriticBot.Inbox;
 using CriticBot.Intake;
+using CriticBot.Reviews;
 using CriticBot.Storage;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
@@ -46,10 +47,8 @@ public static class ServeHost
         builder.Services.AddCriticBotStorage();
         // The background worker that turns stored deliveries into handler calls, with retries and leases.
         builder.Services.AddInbox();
-        // What a delivery means. The review pipeline replaces this one line with its own handler.
-        builder.Services.AddSingleton<IDeliveryHandler, RecordingDeliveryHandler>();
-        // GitHub App settings plug in here (CriticBot.GitHub registers GitHubAppOptions with ValidateOnStart;
-        // every such validation runs in ValidateAndMigrate below, before the port is opened).
+        // What a delivery means: PR pushes and "/critic review" become reviews (GitHub App + critic engine).
+        builder.Services.AddReviewPipeline();
 
         configure?.Invoke(builder);
 

@@ -61,8 +61,24 @@ public sealed class TestService : IAsyncDisposable
         return new TestService(app, secret, new Uri(address));
     }
 
+    // One App key for every test host: RSA key generation is slow enough to notice when done per test.
+    private static readonly Lazy<string> AppPrivateKey = new(() =>
+    {
+        using var rsa = RSA.Create(2048);
+        return rsa.ExportRSAPrivateKeyPem();
+    });
+
+    /// <summary>
+    /// Valid settings for every part of the service. GitHub and the model point at a closed port: tests that
+    /// need them start the simulator and the fake model and override these.
+    /// </summary>
     public static Dictionary<string, string?> DefaultSettings(TestDatabase database, string secret) => new()
     {
+        ["GITHUB_APP_ID"] = "4242",
+        ["GITHUB_PRIVATE_KEY"] = AppPrivateKey.Value,
+        ["GITHUB_API_URL"] = "http://127.0.0.1:9/",
+        ["OPENAI_BASE_URL"] = "http://127.0.0.1:9/v1",
+        ["CRITICBOT_MODEL"] = "test-model",
         ["GITHUB_WEBHOOK_SECRET"] = secret,
         ["CRITICBOT_DATABASE"] = database.Path,
         ["Inbox:RetryBaseDelay"] = "00:00:00.010",

@@ -1,0 +1,113 @@
+using System.Globalization;
+using CriticBot.Engine;
+using CriticBot.Engine.Chunking;
+using CriticBot.Engine.Model;
+using CriticBot.GitHub;
+using CriticBot.Inbox;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Options;
+
+namespace CriticBot.Reviews;
+
+/// <summary>
+/// The GitHub App and model settings, read from configuration once every source is in. <see cref="Error"/> is
+/// the one line that stops start-up, naming the setting.
+/// </summary>
+public sealed class ReviewPipelineSettings
+{
+    public GitHubAppOptions? GitHub { get; set; }
+    public ModelOptions? Model { get; set; }
+    public int? Samples { get; set; }
+    public string? Error { get; set; }
+
+    public const string SamplesSetting = "CRITICBOT_SAMPLES";
+
+    public static ReviewPipelineSettings Read(IConfiguration configuration)
+    {
+        if (!GitHubAppOptions.TryLoad(configuration, out var gitHub, out var gitHubError))
+        {
+            return new ReviewPipelineSettings { Error = gitHubError };
+        }
+
+        var model = ModelOptions.FromEnvironment(key => configuration[key]);
+        if (model.Validate() is { } modelError)
+        {
+            return new ReviewPipelineSettings { Error = modelError };
+        }
+
+        var samplesText = configuration[SamplesSetting];
+        int? samples = null;
+        if (!string.IsNullOrWhiteSpace(samplesText))
+        {
+            if (!int.TryParse(samplesText, NumberStyles.Integer, CultureInfo.InvariantCulture, out var n) || n is < 1 or > CriticOptions.MaxSamples)
+            {
+                return new ReviewPipelineSettings { Error = $"{SamplesSetting} must be a whole number from 1 to {CriticOptions.MaxSamples}, not '{samplesText}'" };
+            }
+
+            samples = n;
+        }
+
+        return new ReviewPipelineSettings { GitHub = gitHub, Model = model, Samples = samples };
+    }
+
+    internal sealed class Validator : IValidateOptions<ReviewPipelineSettings>
+    {
+        public ValidateOptionsResult Validate(string? name, ReviewPipelineSettings options) =>
+            options.Error is { } error ? ValidateOptionsResult.Fail(error) : ValidateOptionsResult.Success;
+    }
+}
+
+public static class ReviewsServiceCollectionExtensions
+{
+    /// <summary>
+    /// The review pipeline: GitHub App client, critic model and engine, and the delivery handler that ties them
+    /// together. Settings are validated at start-up, so a bad one stops the service with one line naming it.
+    /// </summary>
+    public static IServiceCollection AddReviewPipeline(this IServiceCollection services)
+    {
+        services.AddOptions<ReviewPipelineSettings>()
+            .Configure<IConfiguration>((settings, configuration) =>
+            {
+                var read = ReviewPipelineSettings.Read(configuration);
+                (settings.GitHub, settings.Model, settings.Samples, settings.Error) = (read.GitHub, read.Model, read.Samples, read.Error);
+            })
+            .ValidateOnStart();
+        services.AddSingleton<IValidateOptions<ReviewPipelineSettings>, ReviewPipelineSettings.Validator>();
+
+        services.AddOptions<GitHubResilienceOptions>().BindConfiguration("GitHub");
+        services.AddGitHubApp(
+            sp => sp.GetRequiredService<IOptions<ReviewPipelineSettings>>().Value.GitHub!,
+            sp => sp.GetRequiredService<IOptions<GitHubResilienceOptions>>().Value);
+
+        services.AddOptions<ReviewOptions>()
+            .BindConfiguration(ReviewOptions.Section)
+            .Configure<IOptions<ReviewPipelineSettings>>((options, pipeline) =>
+            {
+                options.Samples = pipeline.Value.Samples ?? options.Samples;
+                if (pipeline.Value.GitHub is { } gitHub)
+                {
+                    options.RepositoryHost ??= RepositoryHostOf(gitHub.ApiUrl);
+                }
+            })
+            .Validate(o => o.Samples is >= 1 and <= CriticOptions.MaxSamples, $"Review:Samples must be from 1 to {CriticOptions.MaxSamples}")
+            .Validate(o => o.Precision is >= 0 and <= 1, "Review:Precision must be from 0 to 1")
+            .Validate(o => o.MaxComments >= 0, "Review:MaxComments must not be negative")
+            .Validate(o => o.MaxConcurrency >= 1, "Review:MaxConcurrency must be at least 1")
+            .Validate(o => !string.IsNullOrWhiteSpace(o.WorkerId), "Review:WorkerId must not be empty")
+            .ValidateOnStart();
+
+        services.TryAddSingleton(TimeProvider.System);
+        services.AddSingleton<ICriticModel>(sp => new OpenAiCriticModel(
+            sp.GetRequiredService<IOptions<ReviewPipelineSettings>>().Value.Model!, sp.GetRequiredService<ILogger<OpenAiCriticModel>>()));
+        services.AddSingleton<ITokenCounter, TiktokenTokenCounter>();
+        services.AddSingleton(sp => new CriticEngine(sp.GetRequiredService<ICriticModel>(), sp.GetRequiredService<ITokenCounter>()));
+        services.AddSingleton<PullRequestReviewer>();
+        services.RemoveAll<IDeliveryHandler>();
+        services.AddSingleton<IDeliveryHandler, DeliveryRouter>();
+        return services;
+    }
+
+    /// <summary>The web host of the GitHub instance: api.github.com → github.com; https://HOST/api/v3 → HOST.</summary>
+    public static string RepositoryHostOf(Uri apiUrl) =>
+        apiUrl.Host.Equals("api.github.com", StringComparison.OrdinalIgnoreCase) ? "github.com" : apiUrl.Authority;
+}
