@@ -161,8 +161,19 @@ public sealed partial class PullRequestReviewer(
             }
         }
 
-        if (await store.IsSupersededAsync(reviewId, ct))
+        // A push while the model was thinking makes this review stale: the newer head's delivery reviews it.
+        var current = await github.GetPullRequestAsync(request.InstallationId, repo, request.Number, ct);
+        var stale = current is null ? "the pull request is no longer visible"
+            : current.HeadSha != pr.HeadSha ? $"the head moved to {current.HeadSha}"
+            : await store.IsSupersededAsync(reviewId, ct) ? "a newer head was pushed"
+            : null;
+        if (stale is not null)
         {
+            if (!await store.IsSupersededAsync(reviewId, ct))
+            {
+                await store.MarkReviewFinishedAsync(reviewId, ReviewStatus.Superseded, stale, ct);
+            }
+
             if (checkRunId is { } id)
             {
                 await TryUpdateCheckRunAsync(request, repo, id, new CheckRunUpdate
@@ -170,11 +181,11 @@ public sealed partial class PullRequestReviewer(
                     Status = "completed",
                     Conclusion = "skipped",
                     Title = "Superseded by a newer push",
-                    Summary = "A newer push arrived while this one was being reviewed.",
+                    Summary = $"Not posted: {stale}.",
                 });
             }
 
-            return $"superseded: a newer push arrived while reviewing {pr.HeadSha}";
+            return $"superseded: {stale} while reviewing {pr.HeadSha}";
         }
 
         var report = new ReviewReport

@@ -1,3 +1,4 @@
+using CriticBot.Testing.Git;
 using System.Text.Json;
 using CriticBot.Engine.Chunking;
 using CriticBot.Engine.Critic;

@@ -1,3 +1,4 @@
+using CriticBot.Testing.Git;
 using CriticBot.Engine.Diff;
 using CriticBot.Engine.Tests.Fixtures;
 

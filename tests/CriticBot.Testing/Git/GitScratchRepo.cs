@@ -1,7 +1,7 @@
 using System.Diagnostics;
 using System.Text;
 
-namespace CriticBot.Engine.Tests.Fixtures;
+namespace CriticBot.Testing.Git;
 
 /// <summary>
 /// A throwaway git repository in a temp directory, for fixtures made by real git rather than by hand.
