@@ -1,0 +1,144 @@
+using CriticBot.Storage;
+using CriticBot.Testing.FakeModel;
+using CriticBot.Testing.GitHub;
+
+namespace CriticBot.Tests.EndToEnd;
+
+/// <summary>GitHub and the model misbehaving: the review still lands, exactly once.</summary>
+public sealed class ReviewFailureTests
+{
+    [Fact]
+    public async Task A_5xx_while_posting_is_retried_by_the_inbox_and_one_review_lands()
+    {
+        await using var h = await ReviewHarness.StartAsync();
+        h.GitHub.FailNext("POST", "/pulls/7/reviews", 502, times: 1);
+
+        var record = await h.FinishedAsync(await h.SendPullRequestAsync("opened"));
+
+        Assert.Equal(DeliveryStatus.Done, record.Status);
+        Assert.True(record.Attempts >= 2, $"attempts: {record.Attempts}");
+        var review = Assert.Single(h.Reviews);
+        Assert.Equal(2, review.Comments.Count);
+    }
+
+    [Fact]
+    public async Task GitHub_errors_while_reading_are_retried()
+    {
+        await using var h = await ReviewHarness.StartAsync();
+        h.GitHub.FailNext("GET", "/pulls/7/files", 503, times: 2);
+        h.GitHub.FailNext("GET", "/pulls/7", 500, times: 1);
+
+        var record = await h.FinishedAsync(await h.SendPullRequestAsync("opened"));
+
+        Assert.Equal(DeliveryStatus.Done, record.Status);
+        Assert.Single(h.Reviews);
+    }
+
+    [Fact]
+    public async Task When_GitHub_answers_422_to_comments_it_should_accept_they_move_into_the_review_body()
+    {
+        await using var h = await ReviewHarness.StartAsync();
+        const string error = """{"message":"Unprocessable Entity","errors":["Line could not be resolved"],"documentation_url":"https://docs.github.com/rest/pulls/reviews#create-a-review-for-a-pull-request","status":"422"}""";
+        h.GitHub.FailNext("POST", "/pulls/7/reviews", 422, times: 1, body: error);
+
+        var record = await h.FinishedAsync(await h.SendPullRequestAsync("opened"));
+
+        Assert.Equal(DeliveryStatus.Done, record.Status);
+        var review = Assert.Single(h.Reviews);
+        Assert.Empty(review.Comments);
+        Assert.Contains("for item in items[1:]:", review.Body, StringComparison.Ordinal);
+        Assert.Contains("SELECT * FROM users", review.Body, StringComparison.Ordinal);
+        Assert.Contains($"head={h.HeadSha}", review.Body, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_secondary_rate_limit_is_waited_out()
+    {
+        await using var h = await ReviewHarness.StartAsync();
+        h.GitHub.FailNext("POST", "/pulls/7/reviews", 403, times: 1, retryAfter: TimeSpan.FromSeconds(1),
+            body: """{"message":"You have exceeded a secondary rate limit. Please wait a few minutes before you try again.","documentation_url":"https://docs.github.com/rest/overview/rate-limits-for-the-rest-api"}""");
+
+        var record = await h.FinishedAsync(await h.SendPullRequestAsync("opened"));
+
+        Assert.Equal(DeliveryStatus.Done, record.Status);
+        Assert.Single(h.Reviews);
+    }
+
+    [Fact]
+    public async Task Model_rate_limits_and_errors_are_retried_and_garbage_answers_are_never_posted()
+    {
+        var critic = ReviewHarness.DefaultCritic();
+        var calls = 0;
+        await using var h = await ReviewHarness.StartAsync(critic);
+        h.Model.EnqueueFault(FakeFault.RateLimited("0"), FakeFault.ServerError(500));
+        h.Model.Responder = request => Interlocked.Increment(ref calls) == 1
+            ? FakeReply.Text("Sure! Here is my review: the code looks <b>fine</b> @everyone {\"comments\": [")
+            : critic.Respond(request);
+
+        var record = await h.FinishedAsync(await h.SendPullRequestAsync("opened"));
+
+        Assert.Equal(DeliveryStatus.Done, record.Status);
+        var review = Assert.Single(h.Reviews);
+        Assert.Equal(2, review.Comments.Count);
+        Assert.DoesNotContain("@everyone", review.Body, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task An_unreachable_model_fails_the_delivery_with_a_reason_after_bounded_retries_and_posts_nothing()
+    {
+        await using var h = await ReviewHarness.StartAsync(settings: new Dictionary<string, string?>
+        {
+            ["OPENAI_BASE_URL"] = "http://127.0.0.1:9/v1",
+            ["Inbox:MaxAttempts"] = "2",
+        });
+
+        var record = await h.FinishedAsync(await h.SendPullRequestAsync("opened"));
+
+        Assert.Equal(DeliveryStatus.Failed, record.Status);
+        Assert.Equal(2, record.Attempts);
+        Assert.Contains("127.0.0.1:9", record.LastError, StringComparison.Ordinal);
+        Assert.Empty(h.Reviews);
+        // One check run per attempt, each closed rather than left spinning.
+        Assert.Equal(2, h.GitHub.CheckRuns(ReviewHarness.Repository).Count);
+        Assert.All(h.GitHub.CheckRuns(ReviewHarness.Repository), check => Assert.Equal("completed", check.Status));
+    }
+
+    [Fact]
+    public async Task Without_permission_to_write_checks_the_review_is_still_posted()
+    {
+        await using var h = await ReviewHarness.StartAsync();
+        h.GitHub.SetInstallationPermissions(ReviewHarness.InstallationId, SimulatedPermissions.WithoutChecks);
+
+        var record = await h.FinishedAsync(await h.SendPullRequestAsync("opened"));
+
+        Assert.Equal(DeliveryStatus.Done, record.Status);
+        Assert.Single(h.Reviews);
+        Assert.Empty(h.GitHub.CheckRuns(ReviewHarness.Repository));
+    }
+
+    [Fact]
+    public async Task A_review_posted_by_a_worker_that_died_before_recording_it_is_not_posted_again()
+    {
+        await using var h = await ReviewHarness.StartAsync();
+        // The dead worker's review is on GitHub, its own record still says in progress.
+        await h.Store.ClaimReviewAsync(new ReviewKey(ReviewHarness.Repository, ReviewHarness.Number, h.HeadSha), h.BaseSha,
+            Environment.MachineName, TimeSpan.FromMinutes(15), DateTimeOffset.UtcNow, CancellationToken.None);
+        await PostAsApp(h, $"An earlier review.\n\n<!-- criticbot:review head={h.HeadSha} -->");
+
+        var record = await h.FinishedAsync(await h.SendPullRequestAsync("opened"));
+
+        Assert.StartsWith("already posted review", record.Outcome, StringComparison.Ordinal);
+        Assert.Single(h.Reviews);
+        Assert.Empty(h.Model.Requests);
+        var stored = await h.Store.GetReviewAsync(new ReviewKey(ReviewHarness.Repository, ReviewHarness.Number, h.HeadSha), CancellationToken.None);
+        Assert.Equal(ReviewStatus.Posted, stored!.Status);
+    }
+
+    private static async Task PostAsApp(ReviewHarness h, string body)
+    {
+        // Through the product's own gateway, as the dead worker would have.
+        var gateway = (CriticBot.GitHub.IGitHubGateway)h.Service!.Services.GetService(typeof(CriticBot.GitHub.IGitHubGateway))!;
+        await gateway.CreateReviewAsync(ReviewHarness.InstallationId, CriticBot.GitHub.RepoRef.Parse(ReviewHarness.Repository), ReviewHarness.Number,
+            new CriticBot.GitHub.ReviewDraft { CommitId = h.HeadSha, Body = body });
+    }
+}
