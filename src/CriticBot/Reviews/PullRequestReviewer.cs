@@ -60,6 +60,19 @@ public sealed partial class PullRequestReviewer(
             return "skipped: pull request is closed";
         }
 
+        // Skips are decided before any claim, so a skipped head can still be reviewed on a maintainer's request.
+        var config = RepositoryConfig.Parse(
+            await github.GetFileContentAsync(request.InstallationId, repo, RepositoryConfig.Path, pr.BaseRef, ct));
+        if (!config.Enabled)
+        {
+            return "skipped: disabled by configuration";
+        }
+
+        if (pr.Draft && !config.ReviewDrafts && !request.Explicit)
+        {
+            return "skipped: draft pull request";
+        }
+
         // Always the PR's current head, whatever head the delivery named: racing deliveries for one PR then
         // converge on one key, and a push whose own delivery was lost is still reviewed.
         var key = new ReviewKey(request.Repository, request.Number, pr.HeadSha);
@@ -87,20 +100,6 @@ public sealed partial class PullRequestReviewer(
         {
             await store.MarkReviewPostedAsync(reviewId, existing.Id, """{"recovered":true}""", ct);
             return $"already posted review {existing.Id} at {pr.HeadSha}";
-        }
-
-        var config = RepositoryConfig.Parse(
-            await github.GetFileContentAsync(request.InstallationId, repo, RepositoryConfig.Path, pr.BaseRef, ct));
-        if (!config.Enabled)
-        {
-            await store.MarkReviewFinishedAsync(reviewId, ReviewStatus.Skipped, $"disabled by {RepositoryConfig.Path}", ct);
-            return "skipped: disabled by configuration";
-        }
-
-        if (pr.Draft && !config.ReviewDrafts && !request.Explicit)
-        {
-            await store.MarkReviewFinishedAsync(reviewId, ReviewStatus.Skipped, "draft pull request", ct);
-            return "skipped: draft pull request";
         }
 
         var checkRunId = await github.CreateCheckRunAsync(request.InstallationId, repo, new CheckRunDraft
