@@ -41,6 +41,9 @@ secret="$(openssl rand -hex 20)"
 signature="sha256=$(openssl dgst -sha256 -hmac "$secret" -r "$work/payload.json" | cut -d' ' -f1)"
 echo "payload: $(wc -c < "$work/payload.json") bytes"
 
+# The service refuses to start without GitHub App and model settings; the inbox is off, so neither is called.
+openssl genrsa -out "$work/app.pem" 2048 2>/dev/null
+GITHUB_APP_ID=1 GITHUB_PRIVATE_KEY_PATH="$work/app.pem" GITHUB_API_URL=http://127.0.0.1:9/ OPENAI_BASE_URL=http://127.0.0.1:9/v1 \
 GITHUB_WEBHOOK_SECRET="$secret" CRITICBOT_DATABASE="$work/loadtest.db" Inbox__Enabled=false \
   Serilog__MinimumLevel__Default=Warning \
   dotnet "$out/bin/criticbot.dll" serve --urls "$URL" > "$work/server.log" 2>&1 &

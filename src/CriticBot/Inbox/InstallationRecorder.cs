@@ -45,21 +45,3 @@ public sealed class InstallationRecorder(ICriticBotStore store)
         }
     }
 }
-
-/// <summary>
-/// The handler until the review pipeline exists: records installations, and accepts pull request and comment
-/// deliveries without acting on them. The lead swaps the one registration line in ServeHost for the pipeline.
-/// </summary>
-public sealed class RecordingDeliveryHandler(InstallationRecorder installations) : IDeliveryHandler
-{
-    public async Task<string> HandleAsync(InboxDelivery delivery, CancellationToken ct)
-    {
-        if (!InstallationRecorder.Applies(delivery))
-        {
-            return "accepted";
-        }
-
-        await installations.RecordAsync(delivery, ct);
-        return "installation recorded";
-    }
-}

@@ -74,7 +74,14 @@ public static class ReviewsServiceCollectionExtensions
             .ValidateOnStart();
         services.AddSingleton<IValidateOptions<ReviewPipelineSettings>, ReviewPipelineSettings.Validator>();
 
-        services.AddOptions<GitHubResilienceOptions>().BindConfiguration("GitHub");
+        services.AddOptions<GitHubResilienceOptions>()
+            .BindConfiguration("GitHub")
+            .Validate(o => o.MaxAttempts >= 1, "GitHub:MaxAttempts must be at least 1")
+            .Validate(o => o.MaxWait >= TimeSpan.Zero && o.BaseBackoff >= TimeSpan.Zero && o.MinimumWriteInterval >= TimeSpan.Zero,
+                "GitHub:MaxWait, GitHub:BaseBackoff and GitHub:MinimumWriteInterval must not be negative")
+            .Validate(o => o.TokenRenewalMargin >= TimeSpan.Zero && o.TokenRenewalMargin < TimeSpan.FromMinutes(55),
+                "GitHub:TokenRenewalMargin must be from 0 to 55 minutes (installation tokens live an hour)")
+            .ValidateOnStart();
         services.AddGitHubApp(
             sp => sp.GetRequiredService<IOptions<ReviewPipelineSettings>>().Value.GitHub!,
             sp => sp.GetRequiredService<IOptions<GitHubResilienceOptions>>().Value);

@@ -5,7 +5,6 @@ using CriticBot.Engine.Critic;
 using CriticBot.Engine.Diff;
 using CriticBot.Engine.Grounding;
 using CriticBot.Engine.Selection;
-using CriticBot.Engine.Tests.Fixtures;
 
 namespace CriticBot.Engine.Tests.Critic;
 

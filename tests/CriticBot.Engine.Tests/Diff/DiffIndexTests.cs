@@ -1,6 +1,5 @@
 using CriticBot.Testing.Git;
 using CriticBot.Engine.Diff;
-using CriticBot.Engine.Tests.Fixtures;
 
 namespace CriticBot.Engine.Tests.Diff;
 

@@ -1,7 +1,6 @@
 using CriticBot.Testing.Git;
 using System.Text;
 using CriticBot.Engine.Diff;
-using CriticBot.Engine.Tests.Fixtures;
 
 namespace CriticBot.Engine.Tests.Diff;
 

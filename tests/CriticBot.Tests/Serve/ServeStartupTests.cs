@@ -41,6 +41,25 @@ public sealed class ServeStartupTests : IDisposable
         Assert.False(File.Exists(_database.Path), "nothing may be created before the settings are valid");
     }
 
+    [Theory]
+    [InlineData("GITHUB_APP_ID", null, "GITHUB_APP_ID")]
+    [InlineData("GITHUB_APP_ID", "twelve", "GITHUB_APP_ID")]
+    [InlineData("GITHUB_PRIVATE_KEY", "-----BEGIN RSA PRIVATE KEY-----\nnot a key\n-----END RSA PRIVATE KEY-----", "GITHUB_PRIVATE_KEY")]
+    [InlineData("GITHUB_PRIVATE_KEY", null, "GITHUB_PRIVATE_KEY")]
+    [InlineData("GITHUB_API_URL", "not a url", "GITHUB_API_URL")]
+    [InlineData("OPENAI_BASE_URL", "ftp://models.example", "OPENAI_BASE_URL")]
+    [InlineData("CRITICBOT_SAMPLES", "0", "CRITICBOT_SAMPLES")]
+    [InlineData("GitHub:MaxAttempts", "0", "GitHub:MaxAttempts")]
+    public async Task A_missing_or_invalid_setting_refuses_to_start_with_one_line_naming_it(string setting, string? value, string named)
+    {
+        var (exitCode, error) = await RunServeAsync(new() { [setting] = value });
+
+        Assert.Equal(2, exitCode);
+        Assert.Contains(named, error, StringComparison.Ordinal);
+        Assert.Single(error.Split('\n', StringSplitOptions.RemoveEmptyEntries));
+        Assert.DoesNotContain("not a key", error, StringComparison.Ordinal);
+    }
+
     [Fact]
     public async Task A_database_in_a_missing_directory_is_refused_naming_the_setting()
     {
