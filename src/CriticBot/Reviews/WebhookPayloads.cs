@@ -49,22 +49,6 @@ public static class WebhookPayloads
         };
     }
 
-    public static InstallationPayload ReadInstallation(string body)
-    {
-        using var doc = Parse(body);
-        var root = doc.RootElement;
-        var installation = Required(root, "installation");
-        var account = installation.TryGetProperty("account", out var a) && a.ValueKind == JsonValueKind.Object
-            ? String(a, "login") ?? ""
-            : "";
-        return new InstallationPayload
-        {
-            Action = String(root, "action") ?? "",
-            InstallationId = Required(installation, "id").GetInt64(),
-            Account = account,
-        };
-    }
-
     private static JsonDocument Parse(string body)
     {
         try
@@ -127,11 +111,4 @@ public sealed record IssueCommentPayload
     public required string CommentBody { get; init; }
     public required string CommenterLogin { get; init; }
     public required bool CommenterIsBot { get; init; }
-}
-
-public sealed record InstallationPayload
-{
-    public required string Action { get; init; }
-    public required long InstallationId { get; init; }
-    public required string Account { get; init; }
 }

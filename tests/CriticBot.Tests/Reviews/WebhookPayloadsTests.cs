@@ -48,15 +48,4 @@ public sealed class WebhookPayloadsTests
         Assert.False(comment.CommenterIsBot);
         Assert.Equal(3, comment.Number);
     }
-
-    [Fact]
-    public void Installation_account_is_read()
-    {
-        var installation = WebhookPayloads.ReadInstallation("""
-            {"action":"created","installation":{"id":5,"account":{"login":"octo"}}}
-            """);
-        Assert.Equal(5, installation.InstallationId);
-        Assert.Equal("octo", installation.Account);
-        Assert.Equal("created", installation.Action);
-    }
 }
