@@ -25,6 +25,9 @@ public sealed record ReviewRequest
     public bool Explicit { get; init; }
 }
 
+/// <summary>Every sample failed (model errors, unparseable answers): retried rather than posting an empty review.</summary>
+public sealed class CritiqueFailedException(string message) : Exception(message);
+
 /// <summary>A review is held by another live worker; the delivery is retried once its lease has passed.</summary>
 public sealed class ReviewBusyException(string message) : Exception(message);
 
@@ -140,6 +143,14 @@ public sealed partial class PullRequestReviewer(
         var prIndex = new DiffIndex(BuildDiff(prFiles, out _));
         var criticOptions = CriticOptionsFor(config);
         var result = await engine.ReviewAsync(diff, criticOptions, ct);
+
+        // Not one usable answer: an empty review would read as "no problems found". Retry the delivery instead.
+        var sampled = result.Prompts.Count * criticOptions.Samples;
+        if (sampled > 0 && result.Usage.FailedSamples >= sampled)
+        {
+            var first = result.SampleFailures.Count > 0 ? result.SampleFailures[0].Error : "no usable answer";
+            throw new CritiqueFailedException($"none of the {sampled} critique samples gave a usable answer (first: {first})");
+        }
 
         // Only what GitHub can anchor in the PR's own diff (an incremental review sees the compare diff), and
         // never again what was already said on the same code.

@@ -107,12 +107,12 @@ public static partial class ReviewBody
 
         foreach (var cut in report.Truncations.Take(MaxListed))
         {
-            details.Add($"Split to fit the model: {OutputSanitizer.SanitizeCode(OneLine(cut))}.");
+            details.Add($"Split to fit the model: {Code(cut)}.");
         }
 
         foreach (var problem in report.ConfigProblems)
         {
-            details.Add($"Configuration: {OutputSanitizer.SanitizeCode(OneLine(problem))} (defaults used where invalid).");
+            details.Add($"Configuration: {Code(problem)} (defaults used where invalid).");
         }
 
         if (report.Usage.FailedSamples > 0)
@@ -140,8 +140,11 @@ public static partial class ReviewBody
 
     private static string OneLine(string text) => text.ReplaceLineEndings(" ");
 
-    /// <summary>A path from the pull request as inline code that cannot break out or ping anyone.</summary>
-    private static string Code(string path) => "`" + OutputSanitizer.SanitizeCode(OneLine(path).Replace('`', '\'')) + "`";
+    /// <summary>
+    /// Text from the pull request or the repository (paths, configuration keys) as inline code: Markdown and HTML
+    /// are not rendered inside it, it cannot break out (no backticks, one line), and it pings no one.
+    /// </summary>
+    private static string Code(string text) => "`" + OutputSanitizer.SanitizeCode(OneLine(text).Replace('`', '\'')) + "`";
 
     [GeneratedRegex(@"<!-- criticbot:review head=([0-9a-fA-F]{4,64}) -->")]
     private static partial Regex MarkerPattern();

@@ -104,6 +104,21 @@ public sealed class ReviewFailureTests
     }
 
     [Fact]
+    public async Task A_model_that_never_answers_usably_posts_no_empty_review()
+    {
+        await using var h = await ReviewHarness.StartAsync(settings: new Dictionary<string, string?> { ["Inbox:MaxAttempts"] = "2" });
+        h.Model.Responder = _ => FakeReply.Text("I'm sorry, I can't help with reviewing this code.");
+
+        var record = await h.FinishedAsync(await h.SendPullRequestAsync("opened"));
+
+        Assert.Equal(DeliveryStatus.Failed, record.Status);
+        Assert.Contains("none of the 3 critique samples gave a usable answer", record.LastError, StringComparison.Ordinal);
+        Assert.Empty(h.Reviews);
+        // Two delivery attempts x one chunk x 3 samples, each sample asked twice (one retry for an unparseable answer).
+        Assert.Equal(12, h.Model.Requests.Count);
+    }
+
+    [Fact]
     public async Task Without_permission_to_write_checks_the_review_is_still_posted()
     {
         await using var h = await ReviewHarness.StartAsync();
