@@ -11,7 +11,8 @@ public static class WebhookEvents
     public const string Installation = "installation";
     public const string InstallationRepositories = "installation_repositories";
 
-    private static readonly HashSet<string> PullRequestActions = new(StringComparer.Ordinal)
+    /// <summary>The pull_request actions that mean "there is new code to review".</summary>
+    public static readonly IReadOnlySet<string> ReviewedPullRequestActions = new HashSet<string>(StringComparer.Ordinal)
     {
         "opened", "reopened", "ready_for_review", "synchronize",
     };
@@ -24,7 +25,7 @@ public static class WebhookEvents
 
     public static bool IsHandled(string eventName, string? action, bool isOnPullRequest) => eventName switch
     {
-        PullRequest => action is not null && PullRequestActions.Contains(action),
+        PullRequest => action is not null && ReviewedPullRequestActions.Contains(action),
         // Comments on plain issues are not for us; on a pull request they may be commands to the bot.
         IssueComment => action == "created" && isOnPullRequest,
         Installation or InstallationRepositories => true,

@@ -1,5 +1,6 @@
 using CriticBot.GitHub;
 using CriticBot.Inbox;
+using CriticBot.Intake;
 
 namespace CriticBot.Reviews;
 
@@ -13,10 +14,6 @@ public sealed partial class DeliveryRouter(
     IGitHubGateway github,
     ILogger<DeliveryRouter> logger) : IDeliveryHandler
 {
-    /// <summary>The pull_request actions that mean "there is new code to review".</summary>
-    public static readonly IReadOnlySet<string> ReviewedActions =
-        new HashSet<string>(StringComparer.Ordinal) { "opened", "reopened", "ready_for_review", "synchronize" };
-
     public const string ReviewCommand = "/critic review";
 
     private static readonly IReadOnlySet<string> WritePermissions =
@@ -59,7 +56,7 @@ public sealed partial class DeliveryRouter(
     private async Task<string> OnPullRequestAsync(InboxDelivery delivery, CancellationToken ct)
     {
         var payload = WebhookPayloads.ReadPullRequest(delivery.Body);
-        if (!ReviewedActions.Contains(payload.Action))
+        if (!WebhookEvents.ReviewedPullRequestActions.Contains(payload.Action))
         {
             return $"ignored: pull_request.{payload.Action}";
         }
