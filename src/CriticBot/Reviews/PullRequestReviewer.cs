@@ -366,23 +366,23 @@ public sealed partial class PullRequestReviewer(
             Posted = c.GroupId is { } g && postedGroups.Contains(g) && c.Decision == Engine.Selection.CandidateDecision.Kept,
         })], ct);
 
-        var quoteOf = toPost.ToDictionary(c => (c.Path, c.Line, c.Side), c => c.Quote);
-        await store.SavePostedCommentsAsync(reviewId, [.. published.Posted.Select(p =>
-        {
-            var quote = p.Draft.Quote ?? quoteOf.GetValueOrDefault((p.Path, p.Line, p.Side), "");
-            return new PostedCommentRow
-            {
-                GitHubCommentId = p.CommentId ?? 0,
-                Path = p.Path,
-                Line = p.Line,
-                Side = p.Side == DiffSide.Right ? "RIGHT" : "LEFT",
-                StartLine = p.StartLine,
-                Quote = quote,
-                Body = p.Draft.Body,
-                Fingerprint = CommentFingerprint.Of(p.Path, p.Side, quote),
-            };
-        })], ct);
+        // Comments GitHub would not anchor went into the review body: said all the same, so never repeated either.
+        var inline = published.Posted.Select(p => Row(p.CommentId ?? 0, p.Draft with { Line = p.Line, Side = p.Side, StartLine = p.StartLine }));
+        var inBody = published.MovedToBody.Select(d => Row(0, d));
+        await store.SavePostedCommentsAsync(reviewId, [.. inline, .. inBody], ct);
     }
+
+    private static PostedCommentRow Row(long gitHubCommentId, DraftComment draft) => new()
+    {
+        GitHubCommentId = gitHubCommentId,
+        Path = draft.Path,
+        Line = draft.Line,
+        Side = draft.Side == DiffSide.Right ? "RIGHT" : "LEFT",
+        StartLine = draft.StartLine,
+        Quote = draft.Quote ?? "",
+        Body = draft.Body,
+        Fingerprint = CommentFingerprint.Of(draft.Path, draft.Side, draft.Quote ?? ""),
+    };
 
     private async Task TryUpdateCheckRunAsync(ReviewRequest request, RepoRef repo, long checkRunId, CheckRunUpdate update)
     {

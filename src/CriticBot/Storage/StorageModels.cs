@@ -140,6 +140,7 @@ public sealed record PromptRow(string Sha256, string System, string User);
 
 public sealed record PostedCommentRow
 {
+    /// <summary>GitHub's id of the inline comment; 0 when GitHub would not anchor it and it went into the review body.</summary>
     public required long GitHubCommentId { get; init; }
     public required string Path { get; init; }
     public required int Line { get; init; }

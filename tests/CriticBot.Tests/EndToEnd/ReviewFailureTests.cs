@@ -49,6 +49,10 @@ public sealed class ReviewFailureTests
         Assert.Contains("for item in items[1:]:", review.Body, StringComparison.Ordinal);
         Assert.Contains("SELECT * FROM users", review.Body, StringComparison.Ordinal);
         Assert.Contains($"head={h.HeadSha}", review.Body, StringComparison.Ordinal);
+
+        // Said in the body is said: a later push will not repeat them.
+        var said = await h.Store.GetPostedFingerprintsAsync(ReviewHarness.Repository, ReviewHarness.Number, CancellationToken.None);
+        Assert.Equal(2, said.Count);
     }
 
     [Fact]
