@@ -3,7 +3,7 @@ using System.Net;
 namespace CriticBot.GitHub;
 
 /// <summary>GitHub could not be reached or asked us to slow down beyond what we wait for: retry the delivery later.</summary>
-public sealed class GitHubTransientException : Exception
+public sealed class GitHubTransientException : Exception, Inbox.IRetryAfterHint
 {
     public GitHubTransientException()
     {

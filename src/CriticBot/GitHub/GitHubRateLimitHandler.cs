@@ -70,8 +70,10 @@ public sealed partial class GitHubRateLimitHandler : DelegatingHandler
             response.Dispose();
             if (attempt >= attempts || wait.Value > _options.MaxWait)
             {
+                // Only rate limits get a wait on a 403/429: say so, so the recorded reason explains the delay.
+                var why = (int)status is 403 or 429 ? "rate limited" : "failed";
                 throw new GitHubTransientException(
-                    $"GitHub answered {(int)status} to {request.Method} {path} (attempt {attempt}); retry after {wait.Value.TotalSeconds:0.#} s.",
+                    $"GitHub answered {(int)status} to {request.Method} {path} ({why}, attempt {attempt}); retry after {wait.Value.TotalSeconds:0.#} s.",
                     status,
                     wait);
             }

@@ -56,7 +56,7 @@ public static class ServiceCollectionExtensions
         services.AddOptions<InboxOptions>()
             .BindConfiguration(InboxOptions.Section)
             .ValidateDataAnnotations()
-            .Validate(options => options.Validate() is null, "Inbox settings are inconsistent: check Inbox:RetryBaseDelay, Inbox:RetryMaxDelay, Inbox:Lease and Inbox:PollInterval.")
+            .Validate(options => options.Validate() is null, "Inbox settings are inconsistent: check Inbox:RetryBaseDelay, Inbox:RetryMaxDelay, Inbox:MaxRetryAfter, Inbox:Lease and Inbox:PollInterval.")
             .ValidateOnStart();
         services.TryAddSingleton(TimeProvider.System);
         services.TryAddSingleton<InboxSignal>();

@@ -23,6 +23,12 @@ public sealed class InboxOptions
 
     public TimeSpan RetryMaxDelay { get; set; } = TimeSpan.FromMinutes(10);
 
+    /// <summary>
+    /// The longest wait honoured when a failure says when to try again (a rate limit's reset, at most an hour on
+    /// GitHub; another host's review lease). Longer hints are cut to this.
+    /// </summary>
+    public TimeSpan MaxRetryAfter { get; set; } = TimeSpan.FromMinutes(65);
+
     /// <summary>How long a claim lives without renewal; a crashed worker's deliveries return after this.</summary>
     public TimeSpan Lease { get; set; } = TimeSpan.FromMinutes(5);
 
@@ -34,6 +40,11 @@ public sealed class InboxOptions
         if (RetryBaseDelay <= TimeSpan.Zero || RetryMaxDelay < RetryBaseDelay)
         {
             return "Inbox:RetryBaseDelay must be positive and at most Inbox:RetryMaxDelay.";
+        }
+
+        if (MaxRetryAfter < TimeSpan.Zero)
+        {
+            return "Inbox:MaxRetryAfter must not be negative.";
         }
 
         if (Lease < TimeSpan.FromSeconds(1))

@@ -89,6 +89,16 @@ public sealed partial class InboxWorker(
             ["Repository"] = claimed.RepositoryFullName,
             ["PullRequest"] = claimed.PullRequest,
         });
+        if (claimed.Attempt > settings.MaxAttempts)
+        {
+            // Every earlier attempt ended with its process (a crash, an out-of-memory kill) before recording
+            // anything: a delivery that takes the process down must not do so forever.
+            var reason = $"gave up after {claimed.Attempt - 1} attempts: each ended without an outcome (the process stopped while handling it)";
+            await RecordSafelyAsync(() => store.FailDeliveryAsync(claimed.Id, reason, CancellationToken.None));
+            LogFailed(logger, claimed.Attempt - 1, reason);
+            return;
+        }
+
         using var handlerCancellation = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken);
         var claimLost = new StrongBox();
         var renewal = RenewLeaseAsync(claimed.Id, settings.Lease, claimLost, handlerCancellation);
@@ -135,7 +145,7 @@ public sealed partial class InboxWorker(
             }
             else
             {
-                var delay = RetryDelay(claimed.Attempt, settings);
+                var delay = RetryDelay(claimed.Attempt, settings, ex);
                 await RecordSafelyAsync(() => store.RetryDeliveryAsync(claimed.Id, reason, time.GetUtcNow() + delay, CancellationToken.None));
                 LogRetrying(logger, claimed.Attempt, delay, reason);
             }
@@ -151,6 +161,26 @@ public sealed partial class InboxWorker(
 #pragma warning disable CA5394 // Jitter spreads retries; it protects nothing.
         return TimeSpan.FromMilliseconds(capped * (0.5 + Random.Shared.NextDouble() / 2));
 #pragma warning restore CA5394
+    }
+
+    /// <summary>
+    /// The backoff, or longer when the failure says when trying again can first succeed (<see cref="IRetryAfterHint"/>,
+    /// looked for through inner exceptions), capped at <see cref="InboxOptions.MaxRetryAfter"/>.
+    /// </summary>
+    public static TimeSpan RetryDelay(int attempt, InboxOptions settings, Exception? failure)
+    {
+        ArgumentNullException.ThrowIfNull(settings);
+        var backoff = RetryDelay(attempt, settings);
+        for (var cause = failure; cause is not null; cause = cause.InnerException)
+        {
+            if (cause is IRetryAfterHint { RetryAfter: { } hint })
+            {
+                var bounded = hint < settings.MaxRetryAfter ? hint : settings.MaxRetryAfter;
+                return bounded > backoff ? bounded : backoff;
+            }
+        }
+
+        return backoff;
     }
 
     private async Task RenewLeaseAsync(long id, TimeSpan lease, StrongBox claimLost, CancellationTokenSource handlerCancellation)

@@ -6,6 +6,7 @@ using CriticBot.Engine.Critic;
 using CriticBot.Engine.Diff;
 using CriticBot.Engine.Model;
 using CriticBot.GitHub;
+using CriticBot.Inbox;
 using CriticBot.Storage;
 using Microsoft.Extensions.Options;
 
@@ -28,8 +29,12 @@ public sealed record ReviewRequest
 /// <summary>Every sample failed (model errors, unparseable answers): retried rather than posting an empty review.</summary>
 public sealed class CritiqueFailedException(string message) : Exception(message);
 
-/// <summary>A review is held by another live worker; the delivery is retried once its lease has passed.</summary>
-public sealed class ReviewBusyException(string message) : Exception(message);
+/// <summary>A review is held by another worker; the delivery is retried once its lease has passed.</summary>
+public sealed class ReviewBusyException(string message, TimeSpan? retryAfter = null) : Exception(message), IRetryAfterHint
+{
+    /// <summary>Until the holder's lease ends: a holder that died leaves the claim to us then.</summary>
+    public TimeSpan? RetryAfter { get; } = retryAfter;
+}
 
 /// <summary>
 /// One push, one review, exactly once: claims (repository, PR, head SHA) in the store, reviews the diff with the
@@ -46,6 +51,9 @@ public sealed partial class PullRequestReviewer(
     TimeProvider time,
     ILogger<PullRequestReviewer> logger)
 {
+    // The claim is held while its lease is not yet past: come back just after it.
+    private static readonly TimeSpan BusySlack = TimeSpan.FromMilliseconds(250);
+
     private readonly ReviewOptions _options = options.Value;
 
     /// <summary>Reviews the pull request's head; returns the outcome in words for the delivery record.</summary>
@@ -91,7 +99,9 @@ public sealed partial class PullRequestReviewer(
             case ReviewClaim.AlreadyDone done:
                 return $"already {done.Status} at {pr.HeadSha}";
             case ReviewClaim.Busy busy:
-                throw new ReviewBusyException($"review of {request.Repository}#{request.Number} at {pr.HeadSha} is held by {busy.HeldBy} until {busy.LeaseUntil:O}");
+                throw new ReviewBusyException(
+                    $"review of {request.Repository}#{request.Number} at {pr.HeadSha} is held by {busy.HeldBy} until {busy.LeaseUntil:O}",
+                    busy.LeaseUntil - time.GetUtcNow() + BusySlack);
         }
 
         var reviewId = ((ReviewClaim.Claimed)claim).ReviewId;

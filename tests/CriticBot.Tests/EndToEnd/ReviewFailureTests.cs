@@ -153,6 +153,39 @@ public sealed class ReviewFailureTests
         Assert.Equal(ReviewStatus.Posted, stored!.Status);
     }
 
+    [Fact]
+    public async Task A_review_held_by_another_host_that_died_is_taken_over_when_its_lease_ends_not_given_up()
+    {
+        await using var h = await ReviewHarness.StartAsync(settings: new Dictionary<string, string?> { ["Inbox:MaxAttempts"] = "2" });
+        // Another host claimed this head and died: its claim holds for two more seconds, longer than the inbox's backoff.
+        await h.Store.ClaimReviewAsync(new ReviewKey(ReviewHarness.Repository, ReviewHarness.Number, h.HeadSha), h.BaseSha,
+            "another-host", TimeSpan.FromSeconds(2), DateTimeOffset.UtcNow, CancellationToken.None);
+
+        var record = await h.FinishedAsync(await h.SendPullRequestAsync("opened"));
+
+        Assert.Equal(DeliveryStatus.Done, record.Status);
+        Assert.StartsWith("posted review", record.Outcome, StringComparison.Ordinal);
+        Assert.Single(h.Reviews);
+    }
+
+    [Fact]
+    public async Task A_used_up_rate_limit_is_waited_for_until_its_reset_not_given_up()
+    {
+        await using var h = await ReviewHarness.StartAsync(settings: new Dictionary<string, string?>
+        {
+            ["Inbox:MaxAttempts"] = "2",
+            // The reset is further away than the HTTP layer sits through: the inbox must wait for it.
+            ["GitHub:MaxWait"] = "00:00:00.200",
+        });
+        h.GitHub.SetRateLimitRemaining(0, resetIn: TimeSpan.FromSeconds(2));
+
+        var record = await h.FinishedAsync(await h.SendPullRequestAsync("opened"));
+
+        Assert.Equal(DeliveryStatus.Done, record.Status);
+        Assert.Contains("rate limit", record.LastError, StringComparison.OrdinalIgnoreCase);
+        Assert.Single(h.Reviews);
+    }
+
     private static async Task PostAsApp(ReviewHarness h, string body)
     {
         // Through the product's own gateway, as the dead worker would have.

@@ -158,6 +158,36 @@ public sealed class InboxWorkerTests : IDisposable
     }
 
     [Fact]
+    public async Task A_delivery_whose_every_attempt_died_with_its_process_is_failed_not_retried_forever()
+    {
+        await using (var crashed = new SqliteCriticBotStore(_database.Path))
+        {
+            await crashed.MigrateAsync(default);
+            await crashed.TryAddDeliveryAsync(new NewDelivery
+            {
+                DeliveryId = "poison",
+                Event = "pull_request",
+                Action = "opened",
+                RepositoryFullName = "o/r",
+                PullRequest = 1,
+                Body = Encoding.UTF8.GetBytes(GitHubPayloads.PullRequest("opened")),
+                ReceivedAt = DateTimeOffset.UtcNow.AddMinutes(-30),
+            }, default);
+            // Two processes took it in turn and each died while handling it (the lease ran out, nothing was recorded).
+            Assert.NotNull(await crashed.ClaimNextDeliveryAsync("dead-1", TimeSpan.FromMinutes(1), DateTimeOffset.UtcNow.AddMinutes(-20), default));
+            Assert.NotNull(await crashed.ClaimNextDeliveryAsync("dead-2", TimeSpan.FromMinutes(1), DateTimeOffset.UtcNow.AddMinutes(-10), default));
+        }
+
+        var handler = new ScriptedHandler();
+        await using var service = await TestService.StartAsync(_database, handler, new Dictionary<string, string?> { ["Inbox:MaxAttempts"] = "2" });
+
+        var record = await service.WaitForDeliveryAsync("poison", d => d.Status is DeliveryStatus.Failed or DeliveryStatus.Done);
+        Assert.Equal(DeliveryStatus.Failed, record.Status);
+        Assert.StartsWith("gave up after 2 attempts", record.LastError, StringComparison.Ordinal);
+        Assert.Empty(handler.Calls);
+    }
+
+    [Fact]
     public async Task The_default_handler_records_installations()
     {
         await using var service = await TestService.StartAsync(_database);

@@ -19,6 +19,24 @@ public sealed class RetryAndRedactionTests
         }
     }
 
+    [Fact]
+    public void A_failure_that_says_when_to_come_back_is_waited_for_within_the_cap()
+    {
+        var settings = new InboxOptions
+        {
+            RetryBaseDelay = TimeSpan.FromSeconds(1), RetryMaxDelay = TimeSpan.FromSeconds(8), MaxRetryAfter = TimeSpan.FromMinutes(65),
+        };
+        var rateLimited = new CriticBot.GitHub.GitHubTransientException("rate limited", System.Net.HttpStatusCode.Forbidden, TimeSpan.FromMinutes(40));
+
+        Assert.Equal(TimeSpan.FromMinutes(40), InboxWorker.RetryDelay(1, settings, rateLimited));
+        Assert.Equal(TimeSpan.FromMinutes(40), InboxWorker.RetryDelay(1, settings, new InvalidOperationException("wrapped", rateLimited)));
+        Assert.Equal(TimeSpan.FromMinutes(65), InboxWorker.RetryDelay(1, settings,
+            new CriticBot.GitHub.GitHubTransientException("x", null, TimeSpan.FromHours(5))));
+        // A hint shorter than the backoff does not shorten it.
+        Assert.InRange(InboxWorker.RetryDelay(4, settings, new CriticBot.GitHub.GitHubTransientException("x", null, TimeSpan.FromMilliseconds(1))),
+            TimeSpan.FromSeconds(4), TimeSpan.FromSeconds(8));
+    }
+
     [Theory]
     [InlineData("auth failed for ghs_16C7e42F292c6912E7710c838347Ae178B4a", "ghs_16C7e42F292c6912E7710c838347Ae178B4a")]
     [InlineData("401 with header Authorization: Bearer eyJhbGciOiJSUzI1NiJ9.payload.sig", "eyJhbGciOiJSUzI1NiJ9.payload.sig")]
