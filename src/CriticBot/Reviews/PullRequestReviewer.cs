@@ -106,9 +106,10 @@ public sealed partial class PullRequestReviewer(
 
         var reviewId = ((ReviewClaim.Claimed)claim).ReviewId;
 
-        // A previous attempt may have posted and died before recording it: GitHub's copy decides.
+        // A previous attempt may have posted and died before recording it: GitHub's copy decides. Only a bot's
+        // review counts: anyone may paste the marker into a review of their own to silence CriticBot.
         var existing = (await github.ListReviewsAsync(request.InstallationId, repo, request.Number, ct))
-            .FirstOrDefault(r => ReviewBody.HeadOf(r.Body) == pr.HeadSha);
+            .FirstOrDefault(r => r.UserIsBot && ReviewBody.HeadOf(r.Body) == pr.HeadSha);
         if (existing is not null)
         {
             await store.MarkReviewPostedAsync(reviewId, existing.Id, """{"recovered":true}""", ct);

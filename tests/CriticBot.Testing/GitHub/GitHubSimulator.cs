@@ -168,6 +168,27 @@ public sealed partial class GitHubSimulator : IAsyncDisposable
             Repo(repo).Compares[(baseSha, headSha)] = files;
     }
 
+    /// <summary>A review by a person (not the App), as anyone with read access to the repository may post.</summary>
+    public void AddUserReview(string repo, int number, string login, string commitId, string body)
+    {
+        lock (_gate)
+        {
+            var reviewId = NextId();
+            Pull(Repo(repo), number).Reviews.Add(new SimulatedReview
+            {
+                Id = reviewId,
+                Repository = repo,
+                PullNumber = number,
+                CommitId = commitId,
+                Body = body,
+                Event = "COMMENT",
+                State = "COMMENTED",
+                UserLogin = login,
+                Comments = [],
+            });
+        }
+    }
+
     public void SetDraft(string repo, int number, bool draft)
     {
         lock (_gate)
