@@ -14,7 +14,10 @@ public interface ICriticBotStore
 
     // Deliveries: the durable inbox.
 
-    /// <summary>Stores a raw webhook delivery; false when a delivery with the same id already exists.</summary>
+    /// <summary>
+    /// Stores a raw webhook delivery; false when a delivery with the same id already exists. A delivery that had
+    /// failed is queued again instead (true): that is GitHub's "Redeliver" button, pressed once the cause is fixed.
+    /// </summary>
     Task<bool> TryAddDeliveryAsync(NewDelivery delivery, CancellationToken ct);
 
     /// <summary>

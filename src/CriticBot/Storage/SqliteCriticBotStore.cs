@@ -113,7 +113,11 @@ public sealed class SqliteCriticBotStore : ICriticBotStore, IAsyncDisposable, ID
                     body, body_encoding, status, attempts, next_attempt_at, received_at, finished_at)
                 VALUES (@delivery_id, @event, @action, @installation_id, @repository, @pull_request,
                     @body, @encoding, @status, 0, @received_at, @received_at, @finished_at)
-                ON CONFLICT (delivery_id) DO NOTHING
+                ON CONFLICT (delivery_id) DO UPDATE
+                SET status = excluded.status, attempts = 0, next_attempt_at = excluded.next_attempt_at,
+                    claimed_by = NULL, lease_until = NULL, outcome = NULL, finished_at = excluded.finished_at,
+                    last_error = 'redelivered after: ' || COALESCE(deliveries.last_error, 'failure')
+                WHERE deliveries.status = 'failed'
                 """,
                 ("@delivery_id", delivery.DeliveryId), ("@event", delivery.Event), ("@action", delivery.Action),
                 ("@installation_id", delivery.InstallationId), ("@repository", delivery.RepositoryFullName),

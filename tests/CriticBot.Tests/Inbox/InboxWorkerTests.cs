@@ -188,6 +188,33 @@ public sealed class InboxWorkerTests : IDisposable
     }
 
     [Fact]
+    public async Task A_redelivery_of_a_delivery_that_failed_is_queued_again_and_one_that_succeeded_is_not()
+    {
+        var redelivered = false;
+        var handler = new ScriptedHandler((delivery, _) => delivery.DeliveryId == "flaky" && !Volatile.Read(ref redelivered)
+            ? throw new PermanentDeliveryException("GitHub knows no installation 1 of this App (uninstalled?)")
+            : Task.CompletedTask);
+        await using var service = await TestService.StartAsync(_database, handler);
+        var body = GitHubPayloads.PullRequest("opened");
+
+        await service.SendAsync("pull_request", body, "flaky");
+        await service.WaitForDeliveryAsync("flaky", d => d.Status == DeliveryStatus.Failed);
+        // The operator fixed the cause and pressed "Redeliver" in the App's settings: GitHub sends the same id again.
+        Volatile.Write(ref redelivered, true);
+        using var again = await service.SendAsync("pull_request", body, "flaky");
+
+        Assert.Equal(System.Net.HttpStatusCode.Accepted, again.StatusCode);
+        var record = await service.WaitForDeliveryAsync("flaky", d => d.Status == DeliveryStatus.Done);
+        Assert.Equal(1, record.Attempts);
+        Assert.Equal(2, handler.CallsFor("flaky"));
+
+        using var third = await service.SendAsync("pull_request", body, "flaky");
+        Assert.Equal(System.Net.HttpStatusCode.OK, third.StatusCode);
+        await Task.Delay(150);
+        Assert.Equal(2, handler.CallsFor("flaky"));
+    }
+
+    [Fact]
     public async Task The_default_handler_records_installations()
     {
         await using var service = await TestService.StartAsync(_database);

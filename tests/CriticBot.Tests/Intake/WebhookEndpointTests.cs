@@ -171,6 +171,22 @@ public sealed class WebhookEndpointTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task The_same_delivery_arriving_many_times_at_once_is_stored_and_handled_once()
+    {
+        var deliveryId = Guid.NewGuid().ToString();
+        var body = GitHubPayloads.PullRequest("synchronize");
+
+        var responses = await Task.WhenAll(Enumerable.Range(0, 8).Select(_ => _service.SendAsync("pull_request", body, deliveryId)));
+        await _service.WaitForDeliveryAsync(deliveryId, d => d.Status == DeliveryStatus.Done);
+        await Task.Delay(150);
+
+        Assert.Single(responses, r => r.StatusCode == HttpStatusCode.Accepted);
+        Assert.Equal(7, responses.Count(r => r.StatusCode == HttpStatusCode.OK));
+        Assert.Equal(1, _handler.CallsFor(deliveryId));
+        Assert.Equal(1, await _service.CountDeliveriesAsync());
+    }
+
+    [Fact]
     public async Task Health_and_readiness_answer_200()
     {
         Assert.Equal(HttpStatusCode.OK, (await _service.Client.GetAsync("/healthz")).StatusCode);
