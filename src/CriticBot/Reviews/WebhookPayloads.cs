@@ -19,7 +19,7 @@ public static class WebhookPayloads
             Action = String(root, "action") ?? "",
             InstallationId = InstallationId(root),
             Repository = RepositoryName(root),
-            Number = Required(pr, "number").GetInt32(),
+            Number = NumberOf(pr, "pull_request.number"),
             HeadSha = String(Required(pr, "head"), "sha") ?? throw Malformed("pull_request.head.sha"),
             BaseSha = String(Required(pr, "base"), "sha") ?? throw Malformed("pull_request.base.sha"),
             BaseRef = String(Required(pr, "base"), "ref") ?? throw Malformed("pull_request.base.ref"),
@@ -41,7 +41,7 @@ public static class WebhookPayloads
             Action = String(root, "action") ?? "",
             InstallationId = InstallationId(root),
             Repository = RepositoryName(root),
-            Number = Required(issue, "number").GetInt32(),
+            Number = NumberOf(issue, "issue.number"),
             IsPullRequest = issue.TryGetProperty("pull_request", out var link) && link.ValueKind == JsonValueKind.Object,
             CommentBody = String(comment, "body") ?? "",
             CommenterLogin = String(user, "login") ?? throw Malformed("comment.user.login"),
@@ -62,9 +62,17 @@ public static class WebhookPayloads
     }
 
     private static long InstallationId(JsonElement root) =>
-        root.TryGetProperty("installation", out var i) && i.TryGetProperty("id", out var id) && id.TryGetInt64(out var value)
+        root.TryGetProperty("installation", out var i) && i.ValueKind == JsonValueKind.Object
+            && i.TryGetProperty("id", out var id) && id.ValueKind == JsonValueKind.Number && id.TryGetInt64(out var value)
             ? value
             : throw Malformed("installation.id");
+
+    // A wrongly typed field is as malformed as a missing one: a clear permanent failure, not retries of an
+    // InvalidOperationException.
+    private static int NumberOf(JsonElement parent, string field) =>
+        parent.TryGetProperty("number", out var number) && number.ValueKind == JsonValueKind.Number && number.TryGetInt32(out var value)
+            ? value
+            : throw Malformed(field);
 
     private static string RepositoryName(JsonElement root) =>
         String(Required(root, "repository"), "full_name") ?? throw Malformed("repository.full_name");

@@ -29,9 +29,22 @@ public sealed class WebhookPayloadsTests
     [InlineData("{not json", "not valid JSON")]
     [InlineData("""{"action":"opened","repository":{"full_name":"o/r"},"installation":{"id":1}}""", "pull_request")]
     [InlineData("""{"action":"opened","pull_request":{"number":1,"head":{"sha":"b"},"base":{"sha":"a","ref":"main"}},"repository":{"full_name":"o/r"}}""", "installation.id")]
+    [InlineData("""{"action":"opened","pull_request":{"number":"1","head":{"sha":"b"},"base":{"sha":"a","ref":"main"}},"repository":{"full_name":"o/r"},"installation":{"id":1}}""", "number")]
+    [InlineData("""{"action":"opened","pull_request":{"number":1,"head":"b","base":{"sha":"a","ref":"main"}},"repository":{"full_name":"o/r"},"installation":{"id":1}}""", "head")]
+    [InlineData("""{"action":"opened","pull_request":{"number":1,"head":{"sha":"b"},"base":{"sha":"a","ref":"main"}},"repository":{"full_name":"o/r"},"installation":7}""", "installation.id")]
+    [InlineData("""[1,2]""", "pull_request")]
     public void Missing_fields_give_a_clear_reason(string body, string expected)
     {
         var ex = Assert.Throws<MalformedPayloadException>(() => WebhookPayloads.ReadPullRequest(body));
+        Assert.Contains(expected, ex.Message, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("""{"action":"created","issue":{"number":3.5,"pull_request":{}},"comment":{"body":"x","user":{"login":"m"}},"repository":{"full_name":"o/r"},"installation":{"id":9}}""", "number")]
+    [InlineData("""{"action":"created","issue":{"number":3,"pull_request":{}},"comment":{"body":"x","user":"m"},"repository":{"full_name":"o/r"},"installation":{"id":9}}""", "login")]
+    public void Wrongly_typed_comment_fields_give_a_clear_reason(string body, string expected)
+    {
+        var ex = Assert.Throws<MalformedPayloadException>(() => WebhookPayloads.ReadIssueComment(body));
         Assert.Contains(expected, ex.Message, StringComparison.Ordinal);
     }
 
