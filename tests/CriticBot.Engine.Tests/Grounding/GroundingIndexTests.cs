@@ -82,6 +82,39 @@ public sealed class GroundingIndexTests
         Assert.Equal(DiffSide.Right, result.Anchor!.Side);
     }
 
+    [Fact]
+    public void A_removed_line_the_model_points_at_wins_over_the_same_code_added_elsewhere()
+    {
+        // git's own diff of swapping two bodies: "return a - b" is added at new 2 and removed at old 5.
+        var file = File("calc.py", Hunk(1, 1,
+            " def add(a, b):",
+            "-    return a + b",
+            "+    return a - b",
+            " ",
+            " def sub(a, b):",
+            "-    return a - b",
+            "+    return a + b"));
+        var index = new GroundingIndex([file]);
+
+        Assert.Equal((DiffSide.Left, 5), Place(index.Ground(Highlight("return a - b", line: 5, path: "calc.py"))));
+        Assert.Equal((DiffSide.Left, 2), Place(index.Ground(Highlight("-2 |     return a + b", line: 2, path: "calc.py"))));
+
+        // The model's number still decides for the added copies.
+        Assert.Equal((DiffSide.Right, 2), Place(index.Ground(Highlight("return a - b", line: 2, path: "calc.py"))));
+        Assert.Equal((DiffSide.Right, 5), Place(index.Ground(Highlight("return a + b", line: 5, path: "calc.py"))));
+    }
+
+    [Fact]
+    public void Unchanged_lines_stay_on_the_right_whatever_number_the_model_gives()
+    {
+        // Context "y = 1;" is old 20 and new 30; a number near the old one must not move it to the left side.
+        var file = File("a.cs", Hunk(20, 30, " y = 1;", "+z = 2;"));
+        var result = new GroundingIndex([file]).Ground(Highlight("y = 1;", line: 20, path: "a.cs"));
+        Assert.Equal((DiffSide.Right, 30), Place(result));
+    }
+
+    private static (DiffSide, int) Place(GroundingResult result) => (result.Anchor!.Side, result.Anchor.Line);
+
     [Theory]
     [InlineData("+12 |     for i in range(len(items) + 1):")]
     [InlineData(" 12 | for i in range(len(items) + 1):")]
