@@ -51,8 +51,8 @@ public sealed record GroundingResult
 /// Matching ignores all white space (line breaks included), so a quote may be part of a line or
 /// span several consecutive lines of one hunk. Both RIGHT-side lines (context and added, new numbers)
 /// and LEFT-side lines (context and removed, old numbers) are searched. The model's line number only
-/// breaks ties between several matches: the nearest wins, then the first; the right side wins equal
-/// distances, and a left match wins only when it takes in a removed line.
+/// breaks ties between several matches: the nearest wins, then the first; the right side wins unless
+/// the model's lines fall on a left match that takes in a removed line and not on the right match.
 /// A quote that crosses a hunk boundary is not verbatim (the lines between hunks are not in the diff),
 /// so it is ungrounded. Every line of a hunk is one GitHub accepts a review comment on.
 /// </summary>
@@ -111,9 +111,10 @@ public sealed partial class GroundingIndex
             var right = FindNearest(path, DiffSide.Right, quote, highlight.Line, highlight.EndLine);
             var left = FindNearest(path, DiffSide.Left, quote, highlight.Line, highlight.EndLine);
 
-            // The same code may be added in one place and removed in another; the model's number decides.
-            // Only a match that takes in a removed line may beat the right side: unchanged lines belong there.
-            var anchor = left is { TouchesRemoved: true } && (right is null || left.Distance < right.Distance)
+            // The same code may be added in one place and removed in another (or only re-indented). The right
+            // side wins unless the model named the removed line itself: the rendering shows removed lines with
+            // their old numbers, so a number on a removed line holding the quote means that line.
+            var anchor = left is { TouchesRemoved: true } && (right is null || (left.Distance == 0 && right.Distance > 0))
                 ? left.Anchor
                 : right?.Anchor ?? left?.Anchor;
             if (anchor is not null)

@@ -113,6 +113,16 @@ public sealed class GroundingIndexTests
         Assert.Equal((DiffSide.Right, 30), Place(result));
     }
 
+    [Fact]
+    public void A_line_only_reindented_stays_on_the_right_unless_the_model_names_the_removed_line()
+    {
+        // As in humanevalpack go/16: "\tcount := 0" (old 3) became "    count := 0" (new 2).
+        var file = File("a.go", Hunk(1, 1, " func f() {", "-    lower := x", "-\tcount := 0", "+    count := 0", " \tset := 1"));
+        var index = new GroundingIndex([file]);
+        Assert.Equal((DiffSide.Right, 2), Place(index.Ground(Highlight("count := 0", line: 5, path: "a.go"))));
+        Assert.Equal((DiffSide.Left, 3), Place(index.Ground(Highlight("count := 0", line: 3, path: "a.go"))));
+    }
+
     private static (DiffSide, int) Place(GroundingResult result) => (result.Anchor!.Side, result.Anchor.Line);
 
     [Theory]
