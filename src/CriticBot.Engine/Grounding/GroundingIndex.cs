@@ -49,9 +49,10 @@ public sealed record GroundingResult
 /// <summary>
 /// Finds a highlight's quote in the diff of its file and anchors the comment where the quote IS.
 /// Matching ignores all white space (line breaks included), so a quote may be part of a line or
-/// span several consecutive lines of one hunk. RIGHT-side lines (context and added, new numbers)
-/// are searched first, then LEFT-side lines (context and removed, old numbers). The model's line
-/// number only breaks ties between several matches: the nearest wins, then the first.
+/// span several consecutive lines of one hunk. Both RIGHT-side lines (context and added, new numbers)
+/// and LEFT-side lines (context and removed, old numbers) are searched. The model's line number only
+/// breaks ties between several matches: the nearest wins, then the first; the right side wins unless
+/// the model's lines fall on a left match that takes in a removed line and not on the right match.
 /// A quote that crosses a hunk boundary is not verbatim (the lines between hunks are not in the diff),
 /// so it is ungrounded. Every line of a hunk is one GitHub accepts a review comment on.
 /// </summary>
@@ -105,26 +106,34 @@ public sealed partial class GroundingIndex
             return new GroundingResult { Failure = GroundingFailure.QuoteTooShort };
         }
 
-        foreach (var side in (ReadOnlySpan<DiffSide>)[DiffSide.Right, DiffSide.Left])
+        foreach (var quote in variants.Where(v => v.Length >= MinimumQuoteCharacters).Distinct(StringComparer.Ordinal))
         {
-            foreach (var quote in variants.Where(v => v.Length >= MinimumQuoteCharacters).Distinct(StringComparer.Ordinal))
+            var right = FindNearest(path, DiffSide.Right, quote, highlight.Line, highlight.EndLine);
+            var left = FindNearest(path, DiffSide.Left, quote, highlight.Line, highlight.EndLine);
+
+            // The same code may be added in one place and removed in another (or only re-indented). The right
+            // side wins unless the model named the removed line itself: the rendering shows removed lines with
+            // their old numbers, so a number on a removed line holding the quote means that line.
+            var anchor = left is { TouchesRemoved: true } && (right is null || (left.Distance == 0 && right.Distance > 0))
+                ? left.Anchor
+                : right?.Anchor ?? left?.Anchor;
+            if (anchor is not null)
             {
-                var anchor = FindNearest(path, side, quote, highlight.Line, highlight.EndLine);
-                if (anchor is not null)
-                {
-                    // GitHub's own rule, checked independently of how the match was found.
-                    var allowed = anchor.IsMultiLine
-                        ? _commentable.CanSpan(anchor.Path, anchor.StartLine, anchor.Line, anchor.Side)
-                        : _commentable.IsCommentable(anchor.Path, anchor.Line, anchor.Side);
-                    return allowed
-                        ? new GroundingResult { Anchor = anchor }
-                        : new GroundingResult { Failure = GroundingFailure.NotCommentable };
-                }
+                // GitHub's own rule, checked independently of how the match was found.
+                var allowed = anchor.IsMultiLine
+                    ? _commentable.CanSpan(anchor.Path, anchor.StartLine, anchor.Line, anchor.Side)
+                    : _commentable.IsCommentable(anchor.Path, anchor.Line, anchor.Side);
+                return allowed
+                    ? new GroundingResult { Anchor = anchor }
+                    : new GroundingResult { Failure = GroundingFailure.NotCommentable };
             }
         }
 
         return new GroundingResult { Failure = GroundingFailure.QuoteNotFound };
     }
+
+    /// <summary>The best match on one side: where, how far from the model's lines, and whether it covers a removed line.</summary>
+    private sealed record Match(Anchor Anchor, long Distance, bool TouchesRemoved);
 
     /// <summary>The diff's path for what the model wrote: exact, else without "a/", "b/", "./" or "/".</summary>
     private string? ResolvePath(string modelPath)
@@ -147,21 +156,27 @@ public sealed partial class GroundingIndex
         return _files.Values.FirstOrDefault(f => f.OldPath == path)?.Path;
     }
 
-    private Anchor? FindNearest(string path, DiffSide side, string quote, int? modelLine, int? modelEndLine)
+    private Match? FindNearest(string path, DiffSide side, string quote, int? modelLine, int? modelEndLine)
     {
-        Anchor? best = null;
-        var bestDistance = long.MaxValue;
+        Match? best = null;
         foreach (var hunk in _hunks[(path, side)])
         {
             for (var at = hunk.Text.IndexOf(quote, StringComparison.Ordinal); at >= 0; at = hunk.Text.IndexOf(quote, at + 1, StringComparison.Ordinal))
             {
-                var first = hunk.LineNumbers[hunk.LineOfChar[at]];
-                var last = hunk.LineNumbers[hunk.LineOfChar[at + quote.Length - 1]];
+                var firstIndex = hunk.LineOfChar[at];
+                var lastIndex = hunk.LineOfChar[at + quote.Length - 1];
+                var first = hunk.LineNumbers[firstIndex];
+                var last = hunk.LineNumbers[lastIndex];
                 var distance = Distance(first, last, modelLine, modelEndLine);
-                if (distance < bestDistance)
+                if (best is null || distance < best.Distance)
                 {
-                    bestDistance = distance;
-                    best = new Anchor { Path = path, Side = side, StartLine = first, Line = last };
+                    var touchesRemoved = false;
+                    for (var i = firstIndex; i <= lastIndex && !touchesRemoved; i++)
+                    {
+                        touchesRemoved = hunk.Changed[i];
+                    }
+
+                    best = new Match(new Anchor { Path = path, Side = side, StartLine = first, Line = last }, distance, side == DiffSide.Left && touchesRemoved);
                 }
             }
         }
@@ -242,11 +257,15 @@ public sealed partial class GroundingIndex
         public required int[] LineOfChar { get; init; }
         public required int[] LineNumbers { get; init; }
 
+        /// <summary>Per line: added (right side) or removed (left side), not context.</summary>
+        public required bool[] Changed { get; init; }
+
         public static SearchableHunk Build(DiffHunk hunk, DiffSide side)
         {
             var text = new StringBuilder();
             var lineOfChar = new List<int>();
             var numbers = new List<int>();
+            var changed = new List<bool>();
             foreach (var line in hunk.Lines)
             {
                 var number = line.LineOn(side);
@@ -258,6 +277,7 @@ public sealed partial class GroundingIndex
 
                 var index = numbers.Count;
                 numbers.Add(number);
+                changed.Add(line.Kind != DiffLineKind.Context);
                 foreach (var c in line.Text)
                 {
                     if (!char.IsWhiteSpace(c))
@@ -268,7 +288,7 @@ public sealed partial class GroundingIndex
                 }
             }
 
-            return new SearchableHunk { Text = text.ToString(), LineOfChar = [.. lineOfChar], LineNumbers = [.. numbers] };
+            return new SearchableHunk { Text = text.ToString(), LineOfChar = [.. lineOfChar], LineNumbers = [.. numbers], Changed = [.. changed] };
         }
     }
 }

@@ -253,7 +253,7 @@ public sealed partial class OutputSanitizer
                     @"|(?<link>\[(?<label>[^\]\n]*)\]\((?<url>(?:[^()\s]|\([^()\s]*\))*)(?:\s+""[^""\n]*"")?\))" +
                     @"|(?<refdef>(?<refhead>^[ ]{0,3}\[[^\]\n]+\]:[ \t]*)(?<refurl>\S+))" +
                     @"|(?<autolink><(?<autourl>[A-Za-z][A-Za-z0-9+.\-]*:[^\s<>]*)>)" +
-                    @"|(?<bare>(?:https?://|www\.)[^\s<>()\[\]`]+)" +
+                    @"|(?<bare>(?i:https?://|www\.)[^\s<>()\[\]`]+)" +
                     @"|(?<html></?[A-Za-z!?][^>\n]*>?)" +
                     @"|(?<mention>@(?=[A-Za-z0-9]))" +
                     @"|(?<issue>#(?=[0-9]))",

@@ -1,4 +1,5 @@
 using CriticBot.Engine.Critic;
+using CriticBot.Engine.Grounding;
 
 namespace CriticBot.Engine.Selection;
 
@@ -53,8 +54,9 @@ public sealed class HighlightSelector
     }
 
     /// <summary>
-    /// Groups highlights of the same file and side whose line ranges overlap (a chain of overlaps is one group).
-    /// Ordering is stable: by path (ordinal), side, first line, then candidate id.
+    /// Groups highlights of the same file and side that point at the same place: their line ranges
+    /// overlap and neither is much wider than the other (see <see cref="SamePlace"/>); a chain of such
+    /// pairs is one group. Ordering is stable: by path (ordinal), side, first line, then candidate id.
     /// </summary>
     public static IReadOnlyList<HighlightGroup> Group(IEnumerable<GroundedHighlight> highlights)
     {
@@ -67,31 +69,80 @@ public sealed class HighlightSelector
             .ThenBy(h => h.CandidateId)
             .ToList();
 
-        var groups = new List<HighlightGroup>();
-        var current = new List<GroundedHighlight>();
-        var currentEnd = 0;
-        foreach (var highlight in sorted)
+        // Identical places merge at once, so many repeats of one highlight cost no pairwise work.
+        var parent = Enumerable.Range(0, sorted.Count).ToArray();
+        var distinct = new List<int>();
+        for (var i = 0; i < sorted.Count; i++)
         {
-            var continues = current.Count > 0
-                && current[0].Anchor.Path == highlight.Anchor.Path
-                && current[0].Anchor.Side == highlight.Anchor.Side
-                && highlight.Anchor.StartLine <= currentEnd;
-            if (!continues && current.Count > 0)
+            if (i > 0 && SameRange(sorted[i - 1].Anchor, sorted[i].Anchor))
             {
-                groups.Add(MakeGroup(groups.Count, current));
-                current = [];
+                parent[i] = parent[i - 1];
             }
-
-            current.Add(highlight);
-            currentEnd = continues ? Math.Max(currentEnd, highlight.Anchor.Line) : highlight.Anchor.Line;
+            else
+            {
+                distinct.Add(i);
+            }
         }
 
-        if (current.Count > 0)
+        for (var a = 0; a < distinct.Count; a++)
         {
-            groups.Add(MakeGroup(groups.Count, current));
+            var first = sorted[distinct[a]].Anchor;
+            for (var b = a + 1; b < distinct.Count; b++)
+            {
+                var second = sorted[distinct[b]].Anchor;
+                if (second.Path != first.Path || second.Side != first.Side || second.StartLine > first.Line)
+                {
+                    break; // sorted by start: nothing later overlaps the first
+                }
+
+                if (SamePlace(first, second))
+                {
+                    Union(parent, distinct[a], distinct[b]);
+                }
+            }
         }
 
-        return groups;
+        return [.. sorted
+            .Select((highlight, index) => (Highlight: highlight, Root: Find(parent, index)))
+            .GroupBy(x => x.Root)
+            .OrderBy(g => g.Key)
+            .Select((g, id) => MakeGroup(id, [.. g.Select(x => x.Highlight)]))];
+    }
+
+    /// <summary>
+    /// Two overlapping ranges are one place unless the longer is more than twice the shorter (and over 3 lines):
+    /// a highlight over a whole function does not absorb the separate problems flagged inside it.
+    /// </summary>
+    private static bool SamePlace(Anchor first, Anchor second)
+    {
+        var overlaps = first.StartLine <= second.Line && second.StartLine <= first.Line;
+        var firstSpan = first.Line - first.StartLine + 1;
+        var secondSpan = second.Line - second.StartLine + 1;
+        return overlaps && Math.Max(firstSpan, secondSpan) <= Math.Max(3, 2 * Math.Min(firstSpan, secondSpan));
+    }
+
+    private static bool SameRange(Anchor first, Anchor second) =>
+        first.Path == second.Path && first.Side == second.Side && first.StartLine == second.StartLine && first.Line == second.Line;
+
+    private static int Find(int[] parent, int index)
+    {
+        while (parent[index] != index)
+        {
+            parent[index] = parent[parent[index]];
+            index = parent[index];
+        }
+
+        return index;
+    }
+
+    private static void Union(int[] parent, int first, int second)
+    {
+        var (a, b) = (Find(parent, first), Find(parent, second));
+        if (a != b)
+        {
+            // The smaller index is the root, so a group is ordered by its earliest member.
+            parent[Math.Max(a, b)] = Math.Min(a, b);
+        }
     }
 
     /// <summary>Scores every group and decides: kept, below the threshold, or over the limit.</summary>

@@ -161,19 +161,30 @@ public static class ReviewCommand
     {
         try
         {
+            ParsedDiff diff;
+            bool hasContent;
             if (path == "-")
             {
-                return (DiffParser.Parse(await stdin.ReadToEndAsync(cancellationToken)), null);
+                var text = await stdin.ReadToEndAsync(cancellationToken);
+                diff = DiffParser.Parse(text);
+                hasContent = !string.IsNullOrWhiteSpace(text.Replace("\uFEFF", "", StringComparison.Ordinal));
             }
-
-            if (Directory.Exists(path))
+            else if (Directory.Exists(path))
             {
                 return (null, $"cannot read the diff '{path}': it is a directory");
             }
+            else
+            {
+                // Bytes, not text: the parser copes with diffs of files that are not UTF-8.
+                var bytes = await File.ReadAllBytesAsync(path, cancellationToken);
+                diff = DiffParser.Parse(bytes);
+                hasContent = bytes.AsSpan().TrimStart("\uFEFF"u8).IndexOfAnyExcept(" \t\r\n"u8) >= 0;
+            }
 
-            // Bytes, not text: the parser copes with diffs of files that are not UTF-8.
-            var bytes = await File.ReadAllBytesAsync(path, cancellationToken);
-            return (DiffParser.Parse(bytes), null);
+            // Text with no file in it is a wrong input (a source file, a log), not a change with nothing to say.
+            return hasContent && diff.Files.Count == 0
+                ? (null, $"'{(path == "-" ? "standard input" : path)}' is not a unified diff: no file header ('diff --git' or '---'/'+++') was found")
+                : (diff, null);
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or ArgumentException or NotSupportedException)
         {

@@ -82,6 +82,49 @@ public sealed class GroundingIndexTests
         Assert.Equal(DiffSide.Right, result.Anchor!.Side);
     }
 
+    [Fact]
+    public void A_removed_line_the_model_points_at_wins_over_the_same_code_added_elsewhere()
+    {
+        // git's own diff of swapping two bodies: "return a - b" is added at new 2 and removed at old 5.
+        var file = File("calc.py", Hunk(1, 1,
+            " def add(a, b):",
+            "-    return a + b",
+            "+    return a - b",
+            " ",
+            " def sub(a, b):",
+            "-    return a - b",
+            "+    return a + b"));
+        var index = new GroundingIndex([file]);
+
+        Assert.Equal((DiffSide.Left, 5), Place(index.Ground(Highlight("return a - b", line: 5, path: "calc.py"))));
+        Assert.Equal((DiffSide.Left, 2), Place(index.Ground(Highlight("-2 |     return a + b", line: 2, path: "calc.py"))));
+
+        // The model's number still decides for the added copies.
+        Assert.Equal((DiffSide.Right, 2), Place(index.Ground(Highlight("return a - b", line: 2, path: "calc.py"))));
+        Assert.Equal((DiffSide.Right, 5), Place(index.Ground(Highlight("return a + b", line: 5, path: "calc.py"))));
+    }
+
+    [Fact]
+    public void Unchanged_lines_stay_on_the_right_whatever_number_the_model_gives()
+    {
+        // Context "y = 1;" is old 20 and new 30; a number near the old one must not move it to the left side.
+        var file = File("a.cs", Hunk(20, 30, " y = 1;", "+z = 2;"));
+        var result = new GroundingIndex([file]).Ground(Highlight("y = 1;", line: 20, path: "a.cs"));
+        Assert.Equal((DiffSide.Right, 30), Place(result));
+    }
+
+    [Fact]
+    public void A_line_only_reindented_stays_on_the_right_unless_the_model_names_the_removed_line()
+    {
+        // As in humanevalpack go/16: "\tcount := 0" (old 3) became "    count := 0" (new 2).
+        var file = File("a.go", Hunk(1, 1, " func f() {", "-    lower := x", "-\tcount := 0", "+    count := 0", " \tset := 1"));
+        var index = new GroundingIndex([file]);
+        Assert.Equal((DiffSide.Right, 2), Place(index.Ground(Highlight("count := 0", line: 5, path: "a.go"))));
+        Assert.Equal((DiffSide.Left, 3), Place(index.Ground(Highlight("count := 0", line: 3, path: "a.go"))));
+    }
+
+    private static (DiffSide, int) Place(GroundingResult result) => (result.Anchor!.Side, result.Anchor.Line);
+
     [Theory]
     [InlineData("+12 |     for i in range(len(items) + 1):")]
     [InlineData(" 12 | for i in range(len(items) + 1):")]

@@ -36,6 +36,15 @@ public sealed class OutputSanitizerTests
         Assert.Equal(expected, Sanitizer.Sanitize(input));
     }
 
+    [Theory]
+    [InlineData("see HTTPS://EVIL.EXAMPLE/x now", "see `HTTPS://EVIL.EXAMPLE/x` now")]
+    [InlineData("see Http://evil.example now", "see `Http://evil.example` now")]
+    [InlineData("see WWW.EVIL.EXAMPLE now", "see `WWW.EVIL.EXAMPLE` now")]
+    public void Bare_links_in_any_letter_case_are_not_clickable(string input, string expected)
+    {
+        Assert.Equal(expected, Sanitizer.Sanitize(input));
+    }
+
     [Fact]
     public void Images_are_removed_keeping_their_alt_text()
     {

@@ -29,6 +29,22 @@ public sealed class HighlightSelectorTests
     }
 
     [Fact]
+    public void A_highlight_over_a_whole_block_does_not_swallow_the_separate_places_inside_it()
+    {
+        // One sample quotes a 20-line function; two others flag different lines in it: three places, not one.
+        var groups = HighlightSelector.Group([At(0, 1, 20, Severity.Nit), At(1, 5, 5), At(2, 15, 15), At(1, 15, 16)]);
+        Assert.Equal([(1, 20), (5, 5), (15, 16)], groups.Select(g => (g.Representative.Anchor.StartLine, g.Representative.Anchor.Line)));
+        Assert.Equal([1, 1, 2], groups.Select(g => g.Support));
+    }
+
+    [Fact]
+    public void Many_identical_highlights_merge_into_one_place()
+    {
+        var groups = HighlightSelector.Group(Enumerable.Range(0, 5000).Select(i => At(i % 3, 7, 8)));
+        Assert.Equal(3, Assert.Single(groups).Support);
+    }
+
+    [Fact]
     public void Support_counts_distinct_samples_not_highlights()
     {
         var group = Assert.Single(HighlightSelector.Group([At(0, 5, 5), At(0, 5, 6), At(1, 6, 6)]));

@@ -170,6 +170,30 @@ public sealed class ReviewCommandTests : IAsyncLifetime
         Assert.Empty(_server.Requests);
     }
 
+    [Theory]
+    [InlineData("def total(items):\n    return sum(items)\n")]
+    [InlineData("\u00ff\u00fe garbage that is not a diff\n")]
+    public async Task Input_that_is_not_a_diff_exits_2_instead_of_a_clean_review(string notADiff)
+    {
+        // A source file passed by mistake must not read as "no problems found".
+        var (exit, output, error) = await RunAsync(ModelEnvironment(), notADiff, "--diff", "-");
+        Assert.Equal(ExitCodes.Usage, exit);
+        Assert.Equal("", output);
+        Assert.Single(error.TrimEnd('\n').Split('\n'));
+        Assert.Contains("not a unified diff", error, StringComparison.Ordinal);
+        Assert.Empty(_server.Requests);
+
+        var dryRun = await RunAsync(new Dictionary<string, string?>(), notADiff, "--diff", "-", "--dry-run");
+        Assert.Equal(ExitCodes.Usage, dryRun.Exit);
+    }
+
+    [Fact]
+    public async Task White_space_only_input_is_an_empty_diff()
+    {
+        var (exit, _, error) = await RunAsync(ModelEnvironment(), "\n  \n", "--diff", "-");
+        Assert.True(exit == ExitCodes.Success, error);
+    }
+
     [Fact]
     public async Task A_missing_diff_file_exits_2_with_one_line()
     {
