@@ -36,11 +36,18 @@ public static class CriticBotCli
         if (parsed.Errors.Count > 0)
         {
             // Some parser messages list choices on several lines; the contract is one line.
-            var message = string.Join(' ', parsed.Errors[0].Message.Split((char[])['\r', '\n', '\t'], StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries));
+            var message = Readable(string.Join(' ', parsed.Errors[0].Message.Split((char[])['\r', '\n', '\t'], StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)));
             await config.Error.WriteLineAsync($"criticbot: {message} (see 'criticbot --help')");
             return ExitCodes.Usage;
         }
 
         return await parsed.InvokeAsync(config);
     }
+
+    /// <summary>The parser names .NET types ("System.Nullable`1[System.Int32]"); people want "a whole number".</summary>
+    private static string Readable(string message) => message
+        .Replace("'System.Nullable`1[System.Int32]'", "a whole number", StringComparison.Ordinal)
+        .Replace("'System.Int32'", "a whole number", StringComparison.Ordinal)
+        .Replace("'System.Nullable`1[System.Double]'", "a number", StringComparison.Ordinal)
+        .Replace("'System.Double'", "a number", StringComparison.Ordinal);
 }

@@ -216,6 +216,17 @@ public sealed class ReviewCommandTests : IAsyncLifetime
         Assert.Empty(_server.Requests);
     }
 
+    [Theory]
+    [InlineData("--samples", "many", "a whole number")]
+    [InlineData("--precision", "high", "a number")]
+    public async Task Unparseable_numbers_are_explained_in_words_not_type_names(string option, string value, string expected)
+    {
+        var (exit, _, error) = await RunAsync(ModelEnvironment(), null, "--diff", _diffFile, option, value);
+        Assert.Equal(ExitCodes.Usage, exit);
+        Assert.Contains(expected, error, StringComparison.Ordinal);
+        Assert.DoesNotContain("System.", error, StringComparison.Ordinal);
+    }
+
     [Fact]
     public async Task A_closed_port_exits_3()
     {
