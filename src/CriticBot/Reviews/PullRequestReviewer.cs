@@ -112,7 +112,7 @@ public sealed partial class PullRequestReviewer(
             .FirstOrDefault(r => r.UserIsBot && ReviewBody.HeadOf(r.Body) == pr.HeadSha);
         if (existing is not null)
         {
-            await store.MarkReviewPostedAsync(reviewId, existing.Id, """{"recovered":true}""", ct);
+            await RecordRecoveredAsync(request, repo, reviewId, existing.Id, ct);
             return $"already posted review {existing.Id} at {pr.HeadSha}";
         }
 
@@ -225,6 +225,25 @@ public sealed partial class PullRequestReviewer(
             MaxComments = criticOptions.MaxComments,
             Samples = criticOptions.Samples,
         };
+        // A push that changed nothing reviewable since the last review (only lockfiles, say) gets no review: an
+        // empty one is noise on the pull request. The check run still says what happened.
+        if (since is not null && report.FilesReviewed == 0 && toPost.Count == 0)
+        {
+            await store.MarkReviewFinishedAsync(reviewId, ReviewStatus.Skipped, "nothing reviewable changed since the last review", ct);
+            if (checkRunId is { } skippedRun)
+            {
+                await TryUpdateCheckRunAsync(request, repo, skippedRun, new CheckRunUpdate
+                {
+                    Status = "completed",
+                    Conclusion = "neutral",
+                    Title = "Nothing new to review",
+                    Summary = ReviewBody.Write(report),
+                });
+            }
+
+            return $"skipped: nothing reviewable changed between {since} and {pr.HeadSha}";
+        }
+
         var draft = new ReviewDraft
         {
             CommitId = pr.HeadSha,
@@ -341,9 +360,32 @@ public sealed partial class PullRequestReviewer(
         Side = comment.Side,
         StartLine = comment.StartLine,
         StartSide = comment.StartLine is null ? null : comment.Side,
-        Body = CommentText(comment),
+        Body = CommentText(comment) + "\n\n" + CommentFingerprint.Marker(CommentFingerprint.Of(comment.Path, comment.Side, comment.Quote)),
         Quote = comment.Quote,
     };
+
+    /// <summary>
+    /// Records a review that a dead worker posted but never recorded, with the comments GitHub holds for it (their
+    /// hidden fingerprints), so later pushes do not say the same things again.
+    /// </summary>
+    private async Task RecordRecoveredAsync(ReviewRequest request, RepoRef repo, long reviewId, long gitHubReviewId, CancellationToken ct)
+    {
+        var comments = await github.ListReviewCommentsAsync(request.InstallationId, repo, request.Number, gitHubReviewId, ct);
+        await store.SavePostedCommentsAsync(reviewId, [.. comments
+            .Where(c => CommentFingerprint.FromBody(c.Body) is not null)
+            .Select(c => new PostedCommentRow
+            {
+                GitHubCommentId = c.Id,
+                Path = c.Path,
+                Line = c.Line ?? 0,
+                Side = c.Side == DiffSide.Right ? "RIGHT" : "LEFT",
+                StartLine = c.StartLine,
+                Quote = "",
+                Body = c.Body,
+                Fingerprint = CommentFingerprint.FromBody(c.Body)!,
+            })], ct);
+        await store.MarkReviewPostedAsync(reviewId, gitHubReviewId, """{"recovered":true}""", ct);
+    }
 
     /// <summary>The posted text: a severity label, then the critic's (already sanitised) comment.</summary>
     public static string CommentText(ReviewComment comment) => comment.Severity switch

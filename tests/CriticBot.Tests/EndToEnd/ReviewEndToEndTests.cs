@@ -169,4 +169,23 @@ public sealed class ReviewEndToEndTests
         Assert.Empty(second.Comments);
         Assert.Contains("already made on the same code", second.Body, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public async Task A_push_that_changes_nothing_reviewable_posts_no_empty_review()
+    {
+        await using var h = await ReviewHarness.StartAsync();
+        await h.FinishedAsync(await h.SendPullRequestAsync("opened"));
+        var firstHead = h.HeadSha;
+
+        h.Git.WriteFile("package-lock.json", "{\n  \"lockfileVersion\": 3,\n  \"packages\": {}\n}\n");
+        var newHead = h.Git.Commit("lockfile only");
+        h.GitHub.Push(ReviewHarness.Repository, ReviewHarness.Number, newHead, h.FilesAt(h.BaseSha, newHead), h.FilesAt(firstHead, newHead));
+        var record = await h.FinishedAsync(await h.SendPullRequestAsync("synchronize", headSha: newHead));
+
+        Assert.StartsWith("skipped: nothing reviewable changed", record.Outcome, StringComparison.Ordinal);
+        Assert.Single(h.Reviews);
+        var check = h.GitHub.CheckRuns(ReviewHarness.Repository).Single(c => c.HeadSha == newHead);
+        Assert.Equal(("completed", "Nothing new to review"), (check.Status, check.Title));
+        Assert.Contains("package-lock.json", check.Summary, StringComparison.Ordinal);
+    }
 }

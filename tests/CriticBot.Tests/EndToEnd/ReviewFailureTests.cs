@@ -1,3 +1,6 @@
+using CriticBot.Engine.Diff;
+using CriticBot.GitHub;
+using CriticBot.Reviews;
 using CriticBot.Storage;
 using CriticBot.Testing.FakeModel;
 using CriticBot.Testing.GitHub;
@@ -136,13 +139,19 @@ public sealed class ReviewFailureTests
     }
 
     [Fact]
-    public async Task A_review_posted_by_a_worker_that_died_before_recording_it_is_not_posted_again()
+    public async Task A_review_posted_by_a_worker_that_died_before_recording_it_is_not_posted_again_nor_its_comments()
     {
         await using var h = await ReviewHarness.StartAsync();
         // The dead worker's review is on GitHub, its own record still says in progress.
         await h.Store.ClaimReviewAsync(new ReviewKey(ReviewHarness.Repository, ReviewHarness.Number, h.HeadSha), h.BaseSha,
             Environment.MachineName, TimeSpan.FromMinutes(15), DateTimeOffset.UtcNow, CancellationToken.None);
-        await PostAsApp(h, $"An earlier review.\n\n<!-- criticbot:review head={h.HeadSha} -->");
+        var said = CommentFingerprint.Of("src/billing.py", DiffSide.Right, ReviewHarness.OffByOne.Quote);
+        await PostAsApp(h, $"An earlier review.\n\n<!-- criticbot:review head={h.HeadSha} -->", new DraftComment
+        {
+            Path = "src/billing.py",
+            Line = 3,
+            Body = "**Bug** · Skips the first item.\n\n" + CommentFingerprint.Marker(said),
+        });
 
         var record = await h.FinishedAsync(await h.SendPullRequestAsync("opened"));
 
@@ -151,6 +160,29 @@ public sealed class ReviewFailureTests
         Assert.Empty(h.Model.Requests);
         var stored = await h.Store.GetReviewAsync(new ReviewKey(ReviewHarness.Repository, ReviewHarness.Number, h.HeadSha), CancellationToken.None);
         Assert.Equal(ReviewStatus.Posted, stored!.Status);
+
+        // A push next to the commented line: the critic flags it again, the bot does not say it again.
+        var firstHead = h.HeadSha;
+        h.Git.WriteFile("src/billing.py", File.ReadAllText(Path.Combine(h.Git.Root, "src/billing.py"))
+            .Replace("    return result\n", "    return round(result, 2)\n", StringComparison.Ordinal));
+        var newHead = h.Git.Commit("round");
+        h.GitHub.Push(ReviewHarness.Repository, ReviewHarness.Number, newHead, h.FilesAt(h.BaseSha, newHead), h.FilesAt(firstHead, newHead));
+        await h.FinishedAsync(await h.SendPullRequestAsync("synchronize", headSha: newHead));
+
+        var second = h.Reviews.Single(r => r.CommitId == newHead);
+        Assert.DoesNotContain(second.Comments, c => c.Path == "src/billing.py" && c.Line == 3);
+        Assert.True(second.Body.Contains("already made on the same code", StringComparison.Ordinal), second.Body);
+    }
+
+    [Fact]
+    public async Task Every_posted_comment_carries_its_hidden_fingerprint()
+    {
+        await using var h = await ReviewHarness.StartAsync();
+        await h.FinishedAsync(await h.SendPullRequestAsync("opened"));
+
+        var review = Assert.Single(h.Reviews);
+        var stored = await h.Store.GetPostedFingerprintsAsync(ReviewHarness.Repository, ReviewHarness.Number, CancellationToken.None);
+        Assert.Equal(stored.Order(), review.Comments.Select(c => CommentFingerprint.FromBody(c.Body)!).Order());
     }
 
     [Fact]
@@ -201,11 +233,11 @@ public sealed class ReviewFailureTests
         Assert.Equal(2, h.Reviews.Single(r => r.UserLogin != "mallory").Comments.Count);
     }
 
-    private static async Task PostAsApp(ReviewHarness h, string body)
+    private static async Task PostAsApp(ReviewHarness h, string body, params DraftComment[] comments)
     {
         // Through the product's own gateway, as the dead worker would have.
-        var gateway = (CriticBot.GitHub.IGitHubGateway)h.Service!.Services.GetService(typeof(CriticBot.GitHub.IGitHubGateway))!;
-        await gateway.CreateReviewAsync(ReviewHarness.InstallationId, CriticBot.GitHub.RepoRef.Parse(ReviewHarness.Repository), ReviewHarness.Number,
-            new CriticBot.GitHub.ReviewDraft { CommitId = h.HeadSha, Body = body });
+        var gateway = (IGitHubGateway)h.Service!.Services.GetService(typeof(IGitHubGateway))!;
+        await gateway.CreateReviewAsync(ReviewHarness.InstallationId, RepoRef.Parse(ReviewHarness.Repository), ReviewHarness.Number,
+            new ReviewDraft { CommitId = h.HeadSha, Body = body, Comments = comments });
     }
 }
