@@ -17,11 +17,25 @@ public static class CritiqueParser
         MaxDepth = 64,
     };
 
+    /// <summary>
+    /// Far beyond any honest critique (the output token limit keeps real answers to kilobytes); a server that
+    /// sends more is refused rather than searched.
+    /// </summary>
+    public const int MaxAnswerLength = 1 << 20;
+
+    /// <summary>How many '{' positions inside prose are tried as the start of the JSON object.</summary>
+    private const int MaxObjectStarts = 256;
+
     public static ParsedCritique Parse(string? text)
     {
         if (string.IsNullOrWhiteSpace(text))
         {
             return ParsedCritique.Failure("the answer is empty");
+        }
+
+        if (text.Length > MaxAnswerLength)
+        {
+            return ParsedCritique.Failure($"the answer is {text.Length} characters long, over the {MaxAnswerLength} a critique may have");
         }
 
         string? lastError = null;
@@ -48,7 +62,9 @@ public static class CritiqueParser
             yield return fenced;
         }
 
-        for (var start = text.IndexOf('{', StringComparison.Ordinal); start >= 0; start = text.IndexOf('{', start + 1))
+        // Each start scans to its balanced end, so the starts are bounded: unbalanced text cannot make this quadratic.
+        var starts = 0;
+        for (var start = text.IndexOf('{', StringComparison.Ordinal); start >= 0 && starts++ < MaxObjectStarts; start = text.IndexOf('{', start + 1))
         {
             var end = FindBalancedEnd(text, start);
             if (end > start)

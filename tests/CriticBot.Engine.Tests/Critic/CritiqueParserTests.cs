@@ -97,4 +97,26 @@ public sealed class CritiqueParserTests
         var parsed = CritiqueParser.Parse("""Answer: {"comments":[{"path":"a","quote":"if (x) { y(); }","body":"a } brace"}]} done""");
         Assert.Equal("if (x) { y(); }", Assert.Single(parsed.Highlights).Quote);
     }
+
+    [Fact]
+    public void An_answer_past_the_size_limit_is_refused_without_being_searched()
+    {
+        var huge = "{\"comments\":[]}" + new string(' ', CritiqueParser.MaxAnswerLength);
+        var parsed = CritiqueParser.Parse(huge);
+        Assert.False(parsed.Ok);
+        Assert.Contains("over the", parsed.Error, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Deeply_unbalanced_braces_before_the_answer_do_not_hide_it_or_take_long()
+    {
+        // 200 stray opens (within the bounded starts), then the real object.
+        var text = new string('{', 200) + " prose " + "{\"comments\":[{\"path\":\"a.py\",\"line\":1,\"quote\":\"x = 1\",\"severity\":\"bug\",\"body\":\"b\"}]}";
+        var parsed = CritiqueParser.Parse(text);
+        Assert.True(parsed.Ok, parsed.Error);
+        Assert.Single(parsed.Highlights);
+
+        // Tens of thousands of stray opens: refused quickly as not parseable (bounded work), never a hang.
+        Assert.False(CritiqueParser.Parse(new string('{', 30_000)).Ok);
+    }
 }
