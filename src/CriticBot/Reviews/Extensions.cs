@@ -100,12 +100,15 @@ public static class ReviewsServiceCollectionExtensions
             .Validate(o => o.Precision is >= 0 and <= 1, "Review:Precision must be from 0 to 1")
             .Validate(o => o.MaxComments >= 0, "Review:MaxComments must not be negative")
             .Validate(o => o.MaxConcurrency >= 1, "Review:MaxConcurrency must be at least 1")
+            .Validate(o => o.MaxModelCalls >= 1, "Review:MaxModelCalls must be at least 1")
             .Validate(o => !string.IsNullOrWhiteSpace(o.WorkerId), "Review:WorkerId must not be empty")
             .ValidateOnStart();
 
         services.TryAddSingleton(TimeProvider.System);
-        services.AddSingleton<ICriticModel>(sp => new OpenAiCriticModel(
-            sp.GetRequiredService<IOptions<ReviewPipelineSettings>>().Value.Model!, sp.GetRequiredService<ILogger<OpenAiCriticModel>>()));
+        // One cap on model calls for the whole process, however many reviews run at once.
+        services.AddSingleton<ICriticModel>(sp => new ConcurrencyLimitedModel(
+            new OpenAiCriticModel(sp.GetRequiredService<IOptions<ReviewPipelineSettings>>().Value.Model!, sp.GetRequiredService<ILogger<OpenAiCriticModel>>()),
+            sp.GetRequiredService<IOptions<ReviewOptions>>().Value.MaxModelCalls));
         services.AddSingleton<ITokenCounter, TiktokenTokenCounter>();
         services.AddSingleton(sp => new CriticEngine(sp.GetRequiredService<ICriticModel>(), sp.GetRequiredService<ITokenCounter>()));
         services.AddSingleton<PullRequestReviewer>();

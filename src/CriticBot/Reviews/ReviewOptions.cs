@@ -16,6 +16,9 @@ public sealed class ReviewOptions
     /// <summary>Model calls in flight at once for one review.</summary>
     public int MaxConcurrency { get; set; } = 4;
 
+    /// <summary>Model calls in flight at once for the whole service, across all reviews (the provider's limit).</summary>
+    public int MaxModelCalls { get; set; } = 8;
+
     /// <summary>The name of the check run that shows progress on the pull request.</summary>
     public string CheckRunName { get; set; } = "CriticBot";
 
