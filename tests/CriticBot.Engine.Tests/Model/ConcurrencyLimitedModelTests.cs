@@ -37,10 +37,10 @@ public sealed class ConcurrencyLimitedModelTests
         var inner = new GatedModel();
         using var limited = new ConcurrencyLimitedModel(inner, 2);
 
-        // The first two calls enter the model synchronously; the other eight wait for a slot.
+        // The first two calls enter the model synchronously; the other eight wait for a slot. None can finish yet.
         var calls = Enumerable.Range(0, 10).Select(_ => limited.CompleteAsync(Request, CancellationToken.None)).ToList();
         Assert.Equal(2, Volatile.Read(ref inner.MaxInFlight));
-        Assert.Equal(8, calls.Count(c => !c.IsCompleted));
+        Assert.DoesNotContain(calls, c => c.IsCompleted);
 
         inner.Release.SetResult();
         await Task.WhenAll(calls);
