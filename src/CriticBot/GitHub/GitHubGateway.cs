@@ -154,6 +154,22 @@ public sealed partial class GitHubGateway(GitHubClientFactory clients, ILogger<G
         }
     }
 
+    public async Task<string> GetBotLoginAsync(CancellationToken cancellationToken = default)
+    {
+        try
+        {
+            return await clients.Tokens.GetBotLoginAsync(cancellationToken);
+        }
+        catch (ApiException ex) when ((int)ex.StatusCode >= 500 || (int)ex.StatusCode == 429)
+        {
+            throw new GitHubTransientException($"GET /app: GitHub answered {(int)ex.StatusCode}.", ex.StatusCode, null, ex);
+        }
+        catch (ApiException ex)
+        {
+            throw new GitHubRequestException($"GET /app: GitHub answered {(int)ex.StatusCode}; check {GitHubAppOptions.AppIdSetting} and the private key.", ex.StatusCode, ex);
+        }
+    }
+
     public async Task<long?> CreateCheckRunAsync(long installationId, RepoRef repo, CheckRunDraft checkRun, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(repo);

@@ -23,6 +23,9 @@ public interface IGitHubGateway
 
     Task<IReadOnlyList<ReviewSummary>> ListReviewsAsync(long installationId, RepoRef repo, int number, CancellationToken cancellationToken = default);
 
+    /// <summary>The login of this App's bot account ("slug[bot]"): the author of every review CriticBot posts.</summary>
+    Task<string> GetBotLoginAsync(CancellationToken cancellationToken = default);
+
     /// <summary>The check run id, or null when GitHub answers 403 (the App lacks checks:write; not an error).</summary>
     Task<long?> CreateCheckRunAsync(long installationId, RepoRef repo, CheckRunDraft checkRun, CancellationToken cancellationToken = default);
 

@@ -38,6 +38,21 @@ public sealed partial class InstallationTokenProvider : IDisposable
         _appClient = new GitHubClient(GitHubConnections.Create(options.ApiUrl, credentials, _handler));
     }
 
+    /// <summary>
+    /// The login of the App's own bot account ("slug[bot]"), asked of GitHub once (GET /app) and remembered:
+    /// reviews by this account, and no other, are CriticBot's.
+    /// </summary>
+    public async Task<string> GetBotLoginAsync(CancellationToken cancellationToken = default)
+    {
+        var known = _botLogin;
+        if (known is not null)
+            return known;
+        var app = await _appClient.GitHubApps.GetCurrent().WaitAsync(cancellationToken);
+        return _botLogin = app.Slug + "[bot]";
+    }
+
+    private volatile string? _botLogin;
+
     /// <summary>A token for <paramref name="installationId"/> with more than the renewal margin left.</summary>
     public async ValueTask<string> GetTokenAsync(long installationId, CancellationToken cancellationToken = default)
     {

@@ -106,10 +106,11 @@ public sealed partial class PullRequestReviewer(
 
         var reviewId = ((ReviewClaim.Claimed)claim).ReviewId;
 
-        // A previous attempt may have posted and died before recording it: GitHub's copy decides. Only a bot's
-        // review counts: anyone may paste the marker into a review of their own to silence CriticBot.
+        // A previous attempt may have posted and died before recording it: GitHub's copy decides. Only this App's
+        // own reviews count: anyone (another App too) may paste the marker into a review to silence CriticBot.
+        var botLogin = await github.GetBotLoginAsync(ct);
         var existing = (await github.ListReviewsAsync(request.InstallationId, repo, request.Number, ct))
-            .FirstOrDefault(r => r.UserIsBot && ReviewBody.HeadOf(r.Body) == pr.HeadSha);
+            .FirstOrDefault(r => string.Equals(r.UserLogin, botLogin, StringComparison.OrdinalIgnoreCase) && ReviewBody.HeadOf(r.Body) == pr.HeadSha);
         if (existing is not null)
         {
             await RecordRecoveredAsync(request, repo, reviewId, existing.Id, ct);

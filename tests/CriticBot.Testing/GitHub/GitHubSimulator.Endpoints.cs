@@ -24,6 +24,7 @@ public sealed partial class GitHubSimulator
         app.Use(EnforcePrimaryRateLimitAsync);
 
         app.MapPost("/app/installations/{installationId:long}/access_tokens", CreateInstallationToken);
+        app.MapGet("/app", GetAuthenticatedApp);
         app.MapGet("/repos/{owner}/{repo}/pulls/{number:int}", GetPull);
         app.MapGet("/repos/{owner}/{repo}/pulls/{number:int}/files", ListPullFiles);
         app.MapGet("/repos/{owner}/{repo}/compare/{basehead}", Compare);
@@ -142,6 +143,36 @@ public sealed partial class GitHubSimulator
     }
 
     // ---- Authentication --------------------------------------------------------------------------------
+
+    /// <summary>GET /app: the App the JWT belongs to (its slug names its bot account, "slug[bot]").</summary>
+    private IResult GetAuthenticatedApp(HttpContext context)
+    {
+        var authorization = context.Request.Headers.Authorization.ToString();
+        if (!authorization.StartsWith("Bearer ", StringComparison.Ordinal))
+            return Error(401, "A JSON web token could not be decoded");
+
+        lock (_gate)
+        {
+            var (appId, failure) = VerifyAppJwt(authorization["Bearer ".Length..].Trim());
+            if (failure is not null)
+                return Error(401, failure);
+            var registered = _apps[appId];
+            return Results.Json(
+                new
+                {
+                    Id = registered.AppId,
+                    Slug = registered.Slug,
+                    NodeId = "A_" + registered.AppId.ToString(CultureInfo.InvariantCulture),
+                    Name = registered.Slug,
+                    Owner = new { Login = "octo-org", Id = 99, Type = "Organization" },
+                    CreatedAt = "2026-01-01T00:00:00Z",
+                    UpdatedAt = "2026-01-01T00:00:00Z",
+                    Permissions = new { },
+                    Events = Array.Empty<string>(),
+                },
+                Json);
+        }
+    }
 
     private IResult CreateInstallationToken(HttpContext context, long installationId)
     {

@@ -218,19 +218,23 @@ public sealed class ReviewFailureTests
         Assert.Single(h.Reviews);
     }
 
-    [Fact]
-    public async Task A_review_by_someone_else_carrying_the_head_marker_does_not_stop_the_bots_review()
+    [Theory]
+    [InlineData("mallory")]
+    [InlineData("some-other-app[bot]")]
+    public async Task A_review_by_someone_else_carrying_the_head_marker_does_not_stop_the_bots_review(string author)
     {
         await using var h = await ReviewHarness.StartAsync();
-        // The PR's author pastes CriticBot's marker for their own new head into a review of their own.
-        h.GitHub.AddUserReview(ReviewHarness.Repository, ReviewHarness.Number, "mallory", h.HeadSha,
+        // The PR's author (or another App) pastes CriticBot's marker for the new head into a review of its own.
+        h.GitHub.AddUserReview(ReviewHarness.Repository, ReviewHarness.Number, author, h.HeadSha,
             $"LGTM\n\n<!-- criticbot:review head={h.HeadSha} -->");
 
         var record = await h.FinishedAsync(await h.SendPullRequestAsync("opened"));
 
         Assert.StartsWith("posted review", record.Outcome, StringComparison.Ordinal);
         Assert.Equal(2, h.Reviews.Count);
-        Assert.Equal(2, h.Reviews.Single(r => r.UserLogin != "mallory").Comments.Count);
+        var ours = h.Reviews.Single(r => r.UserLogin != author);
+        Assert.Equal("criticbot[bot]", ours.UserLogin);
+        Assert.Equal(2, ours.Comments.Count);
     }
 
     private static async Task PostAsApp(ReviewHarness h, string body, params DraftComment[] comments)
