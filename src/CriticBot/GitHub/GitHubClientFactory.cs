@@ -40,6 +40,8 @@ public sealed class GitHubClientFactory : IDisposable
 
     public InstallationTokenProvider Tokens => _tokens;
 
+    public long AppId => _options.AppId;
+
     public GitHubInstallationClient ForInstallation(long installationId) =>
         _clients.GetOrAdd(installationId, id => new Lazy<GitHubInstallationClient>(() => Create(id))).Value;
 

@@ -87,3 +87,15 @@ internal sealed class CheckRunResponse
 {
     public long Id { get; set; }
 }
+
+internal sealed class CheckRunListResponse
+{
+    public int TotalCount { get; set; }
+    public List<ListedCheckRun> CheckRuns { get; set; } = [];
+}
+
+internal sealed class ListedCheckRun
+{
+    public long Id { get; set; }
+    public string? Status { get; set; }
+}

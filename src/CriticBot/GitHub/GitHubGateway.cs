@@ -170,6 +170,34 @@ public sealed partial class GitHubGateway(GitHubClientFactory clients, ILogger<G
         }
     }
 
+    public async Task<long?> FindCheckRunAsync(long installationId, RepoRef repo, string headSha, string name, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(repo);
+        var client = Start(installationId, cancellationToken);
+        try
+        {
+            var found = await client.Api.Get<CheckRunListResponse>(
+                RepoUri(repo, $"commits/{Uri.EscapeDataString(headSha)}/check-runs"),
+                new Dictionary<string, string>
+                {
+                    ["check_name"] = name,
+                    ["app_id"] = clients.AppId.ToString(System.Globalization.CultureInfo.InvariantCulture),
+                    ["filter"] = "latest",
+                }).WaitAsync(cancellationToken);
+            // A completed run is final; only one still open (an attempt that failed or died) is taken over.
+            return found.CheckRuns.FirstOrDefault(run => run.Status != "completed")?.Id;
+        }
+        catch (ForbiddenException)
+        {
+            LogCheckRunForbidden(logger, repo, installationId);
+            return null;
+        }
+        catch (Exception ex) when (Translate(installationId, $"GET check runs of {headSha} in {repo}", ex, cancellationToken) is { } mapped)
+        {
+            throw mapped;
+        }
+    }
+
     public async Task<long?> CreateCheckRunAsync(long installationId, RepoRef repo, CheckRunDraft checkRun, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(repo);

@@ -27,6 +27,9 @@ public interface IGitHubGateway
     Task<string> GetBotLoginAsync(CancellationToken cancellationToken = default);
 
     /// <summary>The check run id, or null when GitHub answers 403 (the App lacks checks:write; not an error).</summary>
+    /// <summary>This App's open (not completed) check run of that name on the commit, so a retried review takes it over; null when none (or 403).</summary>
+    Task<long?> FindCheckRunAsync(long installationId, RepoRef repo, string headSha, string name, CancellationToken cancellationToken = default);
+
     Task<long?> CreateCheckRunAsync(long installationId, RepoRef repo, CheckRunDraft checkRun, CancellationToken cancellationToken = default);
 
     /// <summary>A 403 is logged and ignored, like on creation.</summary>

@@ -1,6 +1,7 @@
 using CriticBot.GitHub;
 using CriticBot.Inbox;
 using CriticBot.Intake;
+using Microsoft.Extensions.Options;
 
 namespace CriticBot.Reviews;
 
@@ -12,6 +13,7 @@ public sealed partial class DeliveryRouter(
     PullRequestReviewer reviewer,
     InstallationRecorder installations,
     IGitHubGateway github,
+    IOptions<InboxOptions> inbox,
     ILogger<DeliveryRouter> logger) : IDeliveryHandler
 {
     public const string ReviewCommand = "/critic review";
@@ -67,6 +69,7 @@ public sealed partial class DeliveryRouter(
             Repository = payload.Repository,
             Number = payload.Number,
             Trigger = $"pull_request.{payload.Action}",
+            LastAttempt = delivery.Attempt >= inbox.Value.MaxAttempts,
         }, ct);
     }
 
@@ -92,6 +95,7 @@ public sealed partial class DeliveryRouter(
             Number = payload.Number,
             Trigger = ReviewCommand,
             Explicit = true,
+            LastAttempt = delivery.Attempt >= inbox.Value.MaxAttempts,
         }, ct);
     }
 

@@ -24,6 +24,9 @@ public sealed record ReviewRequest
 
     /// <summary>A maintainer asked explicitly: drafts are reviewed too.</summary>
     public bool Explicit { get; init; }
+
+    /// <summary>No retry follows if this attempt fails: what it shows (the check run) must be final.</summary>
+    public bool LastAttempt { get; init; } = true;
 }
 
 /// <summary>Every sample failed (model errors, unparseable answers): retried rather than posting an empty review.</summary>
@@ -117,14 +120,28 @@ public sealed partial class PullRequestReviewer(
             return $"already posted review {existing.Id} at {pr.HeadSha}";
         }
 
-        var checkRunId = await github.CreateCheckRunAsync(request.InstallationId, repo, new CheckRunDraft
+        // A retried review takes over its earlier attempt's check run instead of adding another.
+        var checkRunId = await github.FindCheckRunAsync(request.InstallationId, repo, pr.HeadSha, _options.CheckRunName, ct);
+        if (checkRunId is { } earlier)
         {
-            Name = _options.CheckRunName,
-            HeadSha = pr.HeadSha,
-            Status = "in_progress",
-            Title = "Reviewing",
-            Summary = "CriticBot is reviewing this push.",
-        }, ct);
+            await TryUpdateCheckRunAsync(request, repo, earlier, new CheckRunUpdate
+            {
+                Status = "in_progress",
+                Title = "Reviewing",
+                Summary = "CriticBot is reviewing this push.",
+            });
+        }
+        else
+        {
+            checkRunId = await github.CreateCheckRunAsync(request.InstallationId, repo, new CheckRunDraft
+            {
+                Name = _options.CheckRunName,
+                HeadSha = pr.HeadSha,
+                Status = "in_progress",
+                Title = "Reviewing",
+                Summary = "CriticBot is reviewing this push.",
+            }, ct);
+        }
 
         try
         {
@@ -133,14 +150,11 @@ public sealed partial class PullRequestReviewer(
         }
         catch (Exception ex) when (ex is not OperationCanceledException && checkRunId is not null)
         {
-            // The delivery is retried; the check run says so rather than spinning forever.
-            await TryUpdateCheckRunAsync(request, repo, checkRunId.Value, new CheckRunUpdate
-            {
-                Status = "completed",
-                Conclusion = "neutral",
-                Title = "Review failed; it will be retried",
-                Summary = ex is ModelUnavailableException ? "The critic model could not be reached." : "The review failed.",
-            });
+            // Retried: the run stays open and the next attempt takes it over. Last attempt: closed, never left spinning.
+            var why = ex is ModelUnavailableException ? "The critic model could not be reached." : "The review failed.";
+            await TryUpdateCheckRunAsync(request, repo, checkRunId.Value, request.LastAttempt
+                ? new CheckRunUpdate { Status = "completed", Conclusion = "neutral", Title = "Review failed", Summary = why }
+                : new CheckRunUpdate { Status = "in_progress", Title = "Review failed; it will be retried", Summary = why });
             throw;
         }
     }

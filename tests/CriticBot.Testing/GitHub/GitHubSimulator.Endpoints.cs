@@ -32,6 +32,7 @@ public sealed partial class GitHubSimulator
         app.MapGet("/repos/{owner}/{repo}/collaborators/{username}/permission", GetPermission);
         app.MapPost("/repos/{owner}/{repo}/check-runs", CreateCheckRunAsync);
         app.MapMethods("/repos/{owner}/{repo}/check-runs/{id:long}", ["PATCH"], UpdateCheckRunAsync);
+        app.MapGet("/repos/{owner}/{repo}/commits/{gitRef}/check-runs", ListCheckRunsForRef);
         app.MapGet("/repos/{owner}/{repo}/pulls/{number:int}/reviews", ListReviews);
         app.MapPost("/repos/{owner}/{repo}/pulls/{number:int}/reviews", CreateReviewAsync);
         app.MapGet("/repos/{owner}/{repo}/pulls/{number:int}/reviews/{reviewId:long}/comments", ListReviewComments);
@@ -411,6 +412,7 @@ public sealed partial class GitHubSimulator
             var run = new SimulatedCheckRun
             {
                 Id = NextId(),
+                AppId = installation.AppId,
                 Repository = repository.FullName,
                 Name = name,
                 HeadSha = headSha,
@@ -422,6 +424,28 @@ public sealed partial class GitHubSimulator
             };
             repository.CheckRuns.Add(run);
             return Results.Json(CheckRunJson(run), Json, statusCode: 201);
+        }
+    }
+
+    /// <summary>GET /repos/{o}/{r}/commits/{ref}/check-runs, with the check_name and app_id filters.</summary>
+    private IResult ListCheckRunsForRef(HttpContext context, string owner, string repo, string gitRef)
+    {
+        lock (_gate)
+        {
+            if (Authorize(context, owner, repo, out var repository, out var installation) is { } denied)
+                return denied;
+            if (!installation.Grants("checks", "read"))
+                return Error(403, "Resource not accessible by integration", "https://docs.github.com/rest/checks/runs#list-check-runs-for-a-git-reference");
+            var name = context.Request.Query["check_name"].ToString();
+            var appId = context.Request.Query["app_id"].ToString();
+            var runs = repository.CheckRuns
+                .Where(run => run.HeadSha == gitRef)
+                .Where(run => name.Length == 0 || run.Name == name)
+                .Where(run => appId.Length == 0 || run.AppId?.ToString(CultureInfo.InvariantCulture) == appId)
+                .OrderByDescending(run => run.Id)
+                .Select(CheckRunJson)
+                .ToList();
+            return Results.Json(new { TotalCount = runs.Count, CheckRuns = runs }, Json);
         }
     }
 
@@ -690,6 +714,7 @@ public sealed partial class GitHubSimulator
         run.Status,
         run.Conclusion,
         Output = new { run.Title, run.Summary, run.Text },
+        App = new { Id = run.AppId ?? 0 },
     };
 
     private static object ReviewJson(SimulatedReview review) => new

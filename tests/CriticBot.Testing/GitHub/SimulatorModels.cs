@@ -61,6 +61,10 @@ public sealed record SimulatedReviewComment
 public sealed record SimulatedCheckRun
 {
     public required long Id { get; init; }
+
+    /// <summary>The App whose installation token created the run.</summary>
+    public long? AppId { get; init; }
+
     public required string Repository { get; init; }
     public required string Name { get; init; }
     public required string HeadSha { get; init; }

@@ -69,6 +69,10 @@ public sealed class CrashRecoveryTests
         var review = Assert.Single(h.Reviews);
         Assert.Equal(h.HeadSha, review.CommitId);
         Assert.Equal(2, review.Comments.Count);
+
+        // The dead process's check run was taken over, not duplicated, and is closed.
+        var check = Assert.Single(h.GitHub.CheckRuns(ReviewHarness.Repository));
+        Assert.Equal("completed", check.Status);
     }
 
     private static async Task<T> WaitAsync<T>(Func<Task<T>> read, Func<T, bool> done, ServerProcess server)

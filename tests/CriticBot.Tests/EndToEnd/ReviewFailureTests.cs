@@ -22,6 +22,8 @@ public sealed class ReviewFailureTests
         Assert.True(record.Attempts >= 2, $"attempts: {record.Attempts}");
         var review = Assert.Single(h.Reviews);
         Assert.Equal(2, review.Comments.Count);
+        var check = Assert.Single(h.GitHub.CheckRuns(ReviewHarness.Repository));
+        Assert.Equal(("completed", "neutral", "2 comments"), (check.Status, check.Conclusion, check.Title));
     }
 
     [Fact]
@@ -105,9 +107,9 @@ public sealed class ReviewFailureTests
         Assert.Equal(2, record.Attempts);
         Assert.Contains("127.0.0.1:9", record.LastError, StringComparison.Ordinal);
         Assert.Empty(h.Reviews);
-        // One check run per attempt, each closed rather than left spinning.
-        Assert.Equal(2, h.GitHub.CheckRuns(ReviewHarness.Repository).Count);
-        Assert.All(h.GitHub.CheckRuns(ReviewHarness.Repository), check => Assert.Equal("completed", check.Status));
+        // One check run: the retry took over the first attempt's, and the last attempt closed it.
+        var check = Assert.Single(h.GitHub.CheckRuns(ReviewHarness.Repository));
+        Assert.Equal(("completed", "Review failed"), (check.Status, check.Title));
     }
 
     [Fact]
