@@ -50,7 +50,10 @@ public sealed class GitHubClientFactory : IDisposable
     private GitHubInstallationClient Create(long installationId)
     {
         // The shared socket handler must outlive each chain, so the chains are never disposed (they live as long as we do).
-        var handler = new GitHubRateLimitHandler(_resilience, _time, _logger, spaceWrites: true) { InnerHandler = new NonDisposingHandler(_sockets) };
+        var handler = new GitHubRateLimitHandler(_resilience, _time, _logger, spaceWrites: true)
+        {
+            InnerHandler = new TokenRefreshHandler(_tokens, installationId) { InnerHandler = new NonDisposingHandler(_sockets) },
+        };
         var credentials = new GitHubConnections.DynamicCredentialStore(
             async () => new Credentials(await _tokens.GetTokenAsync(installationId), AuthenticationType.Bearer));
         var connection = GitHubConnections.Create(_options.ApiUrl, credentials, handler);

@@ -90,7 +90,7 @@ public sealed class GitHubAuthTests
     }
 
     [Fact]
-    public async Task Expired_token_gets_401_and_the_next_call_renews_it()
+    public async Task An_expired_token_is_replaced_and_the_refused_request_sent_again()
     {
         await using var harness = await GitHubHarness.StartAsync();
         harness.OpenPull(1, Patches.CalculatorFile);
@@ -104,11 +104,32 @@ public sealed class GitHubAuthTests
         using var rawResponse = await http.SendAsync(raw);
         Assert.Equal(HttpStatusCode.Unauthorized, rawResponse.StatusCode);
 
-        var error = await Assert.ThrowsAsync<GitHubTransientException>(() => gateway.GetPullRequestAsync(GitHubHarness.InstallationId, GitHubHarness.Repo, 1));
-        Assert.Equal(HttpStatusCode.Unauthorized, error.StatusCode);
-
+        // The refused token is replaced and the same request sent again: the caller never sees the 401.
         var pull = await gateway.GetPullRequestAsync(GitHubHarness.InstallationId, GitHubHarness.Repo, 1);
         Assert.NotNull(pull);
+        Assert.Equal(2, harness.Simulator.TokensIssued(GitHubHarness.InstallationId));
+    }
+
+    [Fact]
+    public async Task A_review_refused_for_a_revoked_token_is_posted_once_with_a_fresh_one()
+    {
+        await using var harness = await GitHubHarness.StartAsync();
+        harness.OpenPull(1, Patches.CalculatorFile);
+        var (gateway, tokens, _) = harness.Product();
+        await tokens.GetTokenAsync(GitHubHarness.InstallationId);
+        harness.Simulator.ExpireTokens();
+
+        await gateway.CreateReviewAsync(GitHubHarness.InstallationId, GitHubHarness.Repo, 1, new ReviewDraft
+        {
+            CommitId = "head1",
+            Body = "One review.",
+            Comments = [new DraftComment { Path = "src/Calculator.cs", Line = 11, Body = "Check this." }],
+        });
+
+        // The body went out again intact: one review, with its comment.
+        var review = Assert.Single(harness.Simulator.Reviews(GitHubHarness.RepoName, 1));
+        Assert.Equal("One review.", review.Body);
+        Assert.Equal("Check this.", Assert.Single(review.Comments).Body);
         Assert.Equal(2, harness.Simulator.TokensIssued(GitHubHarness.InstallationId));
     }
 
