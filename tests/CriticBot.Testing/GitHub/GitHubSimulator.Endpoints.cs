@@ -148,15 +148,10 @@ public sealed partial class GitHubSimulator
     /// <summary>GET /app: the App the JWT belongs to (its slug names its bot account, "slug[bot]").</summary>
     private IResult GetAuthenticatedApp(HttpContext context)
     {
-        var authorization = context.Request.Headers.Authorization.ToString();
-        if (!authorization.StartsWith("Bearer ", StringComparison.Ordinal))
-            return Error(401, "A JSON web token could not be decoded");
-
         lock (_gate)
         {
-            var (appId, failure) = VerifyAppJwt(authorization["Bearer ".Length..].Trim());
-            if (failure is not null)
-                return Error(401, failure);
+            if (AuthenticateApp(context, out var appId) is { } denied)
+                return denied;
             var registered = _apps[appId];
             return Results.Json(
                 new
@@ -175,17 +170,23 @@ public sealed partial class GitHubSimulator
         }
     }
 
-    private IResult CreateInstallationToken(HttpContext context, long installationId)
+    /// <summary>The App whose RS256 JWT authorises the request, or the 401 GitHub would answer. Call under the lock.</summary>
+    private IResult? AuthenticateApp(HttpContext context, out long appId)
     {
+        appId = 0;
         var authorization = context.Request.Headers.Authorization.ToString();
         if (!authorization.StartsWith("Bearer ", StringComparison.Ordinal))
             return Error(401, "A JSON web token could not be decoded");
+        (appId, var failure) = VerifyAppJwt(authorization["Bearer ".Length..].Trim());
+        return failure is null ? null : Error(401, failure);
+    }
 
+    private IResult CreateInstallationToken(HttpContext context, long installationId)
+    {
         lock (_gate)
         {
-            var (appId, failure) = VerifyAppJwt(authorization["Bearer ".Length..].Trim());
-            if (failure is not null)
-                return Error(401, failure);
+            if (AuthenticateApp(context, out var appId) is { } denied)
+                return denied;
             if (!_installations.TryGetValue(installationId, out var installation)
                 || installation.AppId is { } owner && owner != appId)
                 return Error(404, "Not Found");
