@@ -8,8 +8,7 @@ cd "$(dirname "$0")/.."
 if ! command -v git >/dev/null 2>&1; then
   apt-get update -qq && apt-get install -y -qq git >/dev/null
 fi
-git config --global user.email >/dev/null 2>&1 || git config --global user.email "ci@criticbot.invalid"
-git config --global user.name >/dev/null 2>&1 || git config --global user.name "CriticBot CI"
+# (The scratch repositories set their own identity and ignore the user's git configuration.)
 
 export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 DOTNET_SKIP_FIRST_TIME_EXPERIENCE=1
 results="$(pwd)/artifacts/test-results"
