@@ -188,4 +188,18 @@ public sealed class ReviewEndToEndTests
         Assert.Equal(("completed", "Nothing new to review"), (check.Status, check.Title));
         Assert.Contains("package-lock.json", check.Summary, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public async Task A_GitHub_Enterprise_Server_installation_is_reviewed_through_its_api_v3_root()
+    {
+        await using var h = await ReviewHarness.StartAsync(startService: false);
+        await h.StartServiceAsync(new Dictionary<string, string?> { ["GITHUB_API_URL"] = h.GitHub.EnterpriseApiUrl.ToString() });
+
+        var record = await h.FinishedAsync(await h.SendPullRequestAsync("opened"));
+
+        Assert.StartsWith("posted review", record.Outcome, StringComparison.Ordinal);
+        Assert.Equal(2, Assert.Single(h.Reviews).Comments.Count);
+        Assert.NotEmpty(h.GitHub.Requests);
+        Assert.All(h.GitHub.Requests, r => Assert.Equal("/api/v3", r.PathBase));
+    }
 }
