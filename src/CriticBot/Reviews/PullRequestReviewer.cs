@@ -120,33 +120,11 @@ public sealed partial class PullRequestReviewer(
             return $"already posted review {existing.Id} at {pr.HeadSha}";
         }
 
-        // A retried review takes over its earlier attempt's check run instead of adding another.
-        var checkRunId = await github.FindCheckRunAsync(request.InstallationId, repo, pr.HeadSha, _options.CheckRunName, ct);
-        if (checkRunId is { } earlier)
-        {
-            await TryUpdateCheckRunAsync(request, repo, earlier, new CheckRunUpdate
-            {
-                Status = "in_progress",
-                Title = "Reviewing",
-                Summary = "CriticBot is reviewing this push.",
-            });
-        }
-        else
-        {
-            checkRunId = await github.CreateCheckRunAsync(request.InstallationId, repo, new CheckRunDraft
-            {
-                Name = _options.CheckRunName,
-                HeadSha = pr.HeadSha,
-                Status = "in_progress",
-                Title = "Reviewing",
-                Summary = "CriticBot is reviewing this push.",
-            }, ct);
-        }
+        var checkRunId = await BeginCheckRunAsync(request, repo, pr.HeadSha, ct);
 
         try
         {
-            var outcome = await ReviewClaimedAsync(request, repo, pr, reviewId, config, checkRunId, ct);
-            return outcome;
+            return await ReviewClaimedAsync(request, repo, pr, reviewId, config, checkRunId, ct);
         }
         catch (Exception ex) when (ex is not OperationCanceledException && checkRunId is not null)
         {
@@ -157,6 +135,27 @@ public sealed partial class PullRequestReviewer(
                 : new CheckRunUpdate { Status = "in_progress", Title = "Review failed; it will be retried", Summary = why });
             throw;
         }
+    }
+
+    /// <summary>Shows "Reviewing" on the head commit; a retried review takes over its earlier attempt's open run.</summary>
+    private async Task<long?> BeginCheckRunAsync(ReviewRequest request, RepoRef repo, string headSha, CancellationToken ct)
+    {
+        const string title = "Reviewing";
+        const string summary = "CriticBot is reviewing this push.";
+        if (await github.FindCheckRunAsync(request.InstallationId, repo, headSha, _options.CheckRunName, ct) is { } earlier)
+        {
+            await TryUpdateCheckRunAsync(request, repo, earlier, new CheckRunUpdate { Status = "in_progress", Title = title, Summary = summary });
+            return earlier;
+        }
+
+        return await github.CreateCheckRunAsync(request.InstallationId, repo, new CheckRunDraft
+        {
+            Name = _options.CheckRunName,
+            HeadSha = headSha,
+            Status = "in_progress",
+            Title = title,
+            Summary = summary,
+        }, ct);
     }
 
     private async Task<string> ReviewClaimedAsync(
