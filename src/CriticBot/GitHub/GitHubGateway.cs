@@ -144,7 +144,6 @@ public sealed partial class GitHubGateway(GitHubClientFactory clients, ILogger<G
                 Body = review.Body ?? "",
                 CommitId = review.CommitId,
                 UserLogin = review.User?.Login,
-                UserIsBot = review.User?.Type == AccountType.Bot,
                 State = review.State.StringValue,
             }).ToList();
         }

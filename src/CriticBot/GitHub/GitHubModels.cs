@@ -42,9 +42,6 @@ public sealed record ReviewSummary
     public string? CommitId { get; init; }
     public string? UserLogin { get; init; }
 
-    /// <summary>Posted by an App's bot account: people cannot post as one, so only these can be CriticBot's.</summary>
-    public bool UserIsBot { get; init; }
-
     /// <summary>COMMENTED, APPROVED, CHANGES_REQUESTED, DISMISSED or PENDING.</summary>
     public string? State { get; init; }
 }

@@ -1,3 +1,5 @@
+using CriticBot.Storage;
+
 namespace CriticBot.Inbox;
 
 /// <summary>
@@ -7,29 +9,7 @@ namespace CriticBot.Inbox;
 /// </summary>
 public interface IDeliveryHandler
 {
-    Task<string> HandleAsync(InboxDelivery delivery, CancellationToken ct);
-}
-
-/// <summary>A stored delivery handed to a handler. <see cref="Attempt"/> is 1 on the first try.</summary>
-public sealed record InboxDelivery
-{
-    /// <summary>The store's row id.</summary>
-    public required long Id { get; init; }
-
-    /// <summary>GitHub's X-GitHub-Delivery.</summary>
-    public required string DeliveryId { get; init; }
-
-    public required string Event { get; init; }
-    public string? Action { get; init; }
-    public long? InstallationId { get; init; }
-    public string? RepositoryFullName { get; init; }
-    public int? PullRequest { get; init; }
-
-    /// <summary>The raw JSON body exactly as GitHub sent it.</summary>
-    public required string Body { get; init; }
-
-    public required int Attempt { get; init; }
-    public required DateTimeOffset ReceivedAt { get; init; }
+    Task<string> HandleAsync(ClaimedDelivery delivery, CancellationToken ct);
 }
 
 /// <summary>A failure that retrying cannot fix (bad payload, uninstalled app): the delivery fails at once.</summary>

@@ -107,7 +107,7 @@ public sealed partial class InboxWorker(
             string outcome;
             try
             {
-                outcome = await handler.HandleAsync(ToInboxDelivery(claimed), handlerCancellation.Token);
+                outcome = await handler.HandleAsync(claimed, handlerCancellation.Token);
             }
             finally
             {
@@ -224,20 +224,6 @@ public sealed partial class InboxWorker(
             LogRecordFailed(logger, ex);
         }
     }
-
-    private static InboxDelivery ToInboxDelivery(ClaimedDelivery claimed) => new()
-    {
-        Id = claimed.Id,
-        DeliveryId = claimed.DeliveryId,
-        Event = claimed.Event,
-        Action = claimed.Action,
-        InstallationId = claimed.InstallationId,
-        RepositoryFullName = claimed.RepositoryFullName,
-        PullRequest = claimed.PullRequest,
-        Body = claimed.Body,
-        Attempt = claimed.Attempt,
-        ReceivedAt = claimed.ReceivedAt,
-    };
 
     private sealed class StrongBox
     {

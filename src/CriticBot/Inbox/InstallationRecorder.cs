@@ -6,13 +6,13 @@ namespace CriticBot.Inbox;
 /// <summary>Records installation and installation_repositories deliveries (who installed the app, and when).</summary>
 public sealed class InstallationRecorder(ICriticBotStore store)
 {
-    public static bool Applies(InboxDelivery delivery)
+    public static bool Applies(ClaimedDelivery delivery)
     {
         ArgumentNullException.ThrowIfNull(delivery);
         return delivery.Event is Intake.WebhookEvents.Installation or Intake.WebhookEvents.InstallationRepositories;
     }
 
-    public async Task RecordAsync(InboxDelivery delivery, CancellationToken ct)
+    public async Task RecordAsync(ClaimedDelivery delivery, CancellationToken ct)
     {
         ArgumentNullException.ThrowIfNull(delivery);
         if (delivery.InstallationId is not { } installationId)

@@ -1,6 +1,7 @@
 using CriticBot.GitHub;
 using CriticBot.Inbox;
 using CriticBot.Intake;
+using CriticBot.Storage;
 using Microsoft.Extensions.Options;
 
 namespace CriticBot.Reviews;
@@ -21,7 +22,7 @@ public sealed partial class DeliveryRouter(
     private static readonly IReadOnlySet<string> WritePermissions =
         new HashSet<string>(StringComparer.Ordinal) { "admin", "maintain", "write" };
 
-    public async Task<string> HandleAsync(InboxDelivery delivery, CancellationToken ct)
+    public async Task<string> HandleAsync(ClaimedDelivery delivery, CancellationToken ct)
     {
         var outcome = await RouteAsync(delivery, ct);
         LogOutcome(delivery.DeliveryId, delivery.Event, delivery.Action, outcome);
@@ -29,7 +30,7 @@ public sealed partial class DeliveryRouter(
     }
 
     /// <summary>Does the delivery's work and says in words what became of it.</summary>
-    public async Task<string> RouteAsync(InboxDelivery delivery, CancellationToken ct)
+    public async Task<string> RouteAsync(ClaimedDelivery delivery, CancellationToken ct)
     {
         try
         {
@@ -55,7 +56,7 @@ public sealed partial class DeliveryRouter(
         }
     }
 
-    private async Task<string> OnPullRequestAsync(InboxDelivery delivery, CancellationToken ct)
+    private async Task<string> OnPullRequestAsync(ClaimedDelivery delivery, CancellationToken ct)
     {
         var payload = WebhookPayloads.ReadPullRequest(delivery.Body);
         if (!WebhookEvents.ReviewedPullRequestActions.Contains(payload.Action))
@@ -68,12 +69,11 @@ public sealed partial class DeliveryRouter(
             InstallationId = payload.InstallationId,
             Repository = payload.Repository,
             Number = payload.Number,
-            Trigger = $"pull_request.{payload.Action}",
             LastAttempt = delivery.Attempt >= inbox.Value.MaxAttempts,
         }, ct);
     }
 
-    private async Task<string> OnIssueCommentAsync(InboxDelivery delivery, CancellationToken ct)
+    private async Task<string> OnIssueCommentAsync(ClaimedDelivery delivery, CancellationToken ct)
     {
         var payload = WebhookPayloads.ReadIssueComment(delivery.Body);
         if (payload.Action != "created" || !payload.IsPullRequest || payload.CommenterIsBot || !IsReviewCommand(payload.CommentBody))
@@ -93,7 +93,6 @@ public sealed partial class DeliveryRouter(
             InstallationId = payload.InstallationId,
             Repository = payload.Repository,
             Number = payload.Number,
-            Trigger = ReviewCommand,
             Explicit = true,
             LastAttempt = delivery.Attempt >= inbox.Value.MaxAttempts,
         }, ct);

@@ -19,9 +19,6 @@ public sealed record ReviewRequest
     public required string Repository { get; init; }
     public required int Number { get; init; }
 
-    /// <summary>What asked: a pull_request action or "/critic review".</summary>
-    public required string Trigger { get; init; }
-
     /// <summary>A maintainer asked explicitly: drafts are reviewed too.</summary>
     public bool Explicit { get; init; }
 
@@ -164,8 +161,10 @@ public sealed partial class PullRequestReviewer(
         var prFiles = await github.ListPullRequestFilesAsync(request.InstallationId, repo, request.Number, ct);
         var (toReview, since) = await ChangesToReviewAsync(request, repo, pr, prFiles, ct);
 
-        var diff = BuildDiff(toReview, out var noPatch);
-        var prIndex = new DiffIndex(BuildDiff(prFiles, out _));
+        // The PR's own diff decides what GitHub will anchor; on a first review it is also what gets reviewed.
+        var prDiff = BuildDiff(prFiles, out var prNoPatch);
+        var (diff, noPatch) = since is null ? (prDiff, prNoPatch) : (BuildDiff(toReview, out var changedNoPatch), changedNoPatch);
+        var prIndex = new DiffIndex(prDiff);
         var criticOptions = CriticOptionsFor(config);
         var result = await engine.ReviewAsync(diff, criticOptions, ct);
 
@@ -198,13 +197,14 @@ public sealed partial class PullRequestReviewer(
 
         // A push while the model was thinking makes this review stale: the newer head's delivery reviews it.
         var current = await github.GetPullRequestAsync(request.InstallationId, repo, request.Number, ct);
+        var superseded = await store.IsSupersededAsync(reviewId, ct);
         var stale = current is null ? "the pull request is no longer visible"
             : current.HeadSha != pr.HeadSha ? $"the head moved to {current.HeadSha}"
-            : await store.IsSupersededAsync(reviewId, ct) ? "a newer head was pushed"
+            : superseded ? "a newer head was pushed"
             : null;
         if (stale is not null)
         {
-            if (!await store.IsSupersededAsync(reviewId, ct))
+            if (!superseded)
             {
                 await store.MarkReviewFinishedAsync(reviewId, ReviewStatus.Superseded, stale, ct);
             }

@@ -44,16 +44,25 @@ public sealed record NewDelivery
     public bool Ignored { get; init; }
 }
 
-/// <summary>A delivery claimed by a worker; <see cref="Attempt"/> counts this claim (1 on the first).</summary>
+/// <summary>
+/// A delivery claimed by a worker and handed to the inbox's handler; <see cref="Attempt"/> counts this claim
+/// (1 on the first).
+/// </summary>
 public sealed record ClaimedDelivery
 {
+    /// <summary>The store's row id.</summary>
     public required long Id { get; init; }
+
+    /// <summary>GitHub's X-GitHub-Delivery.</summary>
     public required string DeliveryId { get; init; }
+
     public required string Event { get; init; }
     public string? Action { get; init; }
     public long? InstallationId { get; init; }
     public string? RepositoryFullName { get; init; }
     public int? PullRequest { get; init; }
+
+    /// <summary>The raw JSON body exactly as GitHub sent it.</summary>
     public required string Body { get; init; }
     public required int Attempt { get; init; }
     public required DateTimeOffset ReceivedAt { get; init; }

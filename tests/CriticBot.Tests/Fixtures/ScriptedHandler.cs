@@ -1,14 +1,15 @@
 using System.Collections.Concurrent;
 using CriticBot.Inbox;
+using CriticBot.Storage;
 
 namespace CriticBot.Tests.Fixtures;
 
 /// <summary>A delivery handler whose behaviour each test scripts; records every call.</summary>
-public sealed class ScriptedHandler(Func<InboxDelivery, CancellationToken, Task>? behaviour = null) : IDeliveryHandler
+public sealed class ScriptedHandler(Func<ClaimedDelivery, CancellationToken, Task>? behaviour = null) : IDeliveryHandler
 {
-    public ConcurrentQueue<InboxDelivery> Calls { get; } = new();
+    public ConcurrentQueue<ClaimedDelivery> Calls { get; } = new();
 
-    public async Task<string> HandleAsync(InboxDelivery delivery, CancellationToken ct)
+    public async Task<string> HandleAsync(ClaimedDelivery delivery, CancellationToken ct)
     {
         Calls.Enqueue(delivery);
         if (behaviour is not null)
