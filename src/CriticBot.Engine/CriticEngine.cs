@@ -41,6 +41,9 @@ public sealed record CriticOptions
     /// <summary>Links to this host stay clickable in comments; all others become plain text.</summary>
     public string RepositoryHost { get; init; } = "github.com";
 
+    /// <summary>OWNER/NAME: links on <see cref="RepositoryHost"/> stay clickable only under it; null keeps relative links only.</summary>
+    public string? Repository { get; init; }
+
     public ChunkingOptions Chunking { get; init; } = new();
 
     /// <summary>Null when usable; otherwise a one-line error naming the bad option.</summary>
@@ -142,6 +145,7 @@ public sealed class CriticEngine
                 MaxOutputTokens = options.MaxOutputTokens,
                 Guidance = options.Guidance,
                 RepositoryHost = options.RepositoryHost,
+                Repository = options.Repository,
             },
             plan.SkippedFiles,
             plan.Truncations,

@@ -22,6 +22,7 @@ internal sealed record PipelineSettings
     public required int MaxOutputTokens { get; init; }
     public required PromptGuidance Guidance { get; init; }
     public required string RepositoryHost { get; init; }
+    public string? Repository { get; init; }
 }
 
 /// <summary>prompt → samples → grounding → selection → sanitised comments, for chunks already planned.</summary>
@@ -75,7 +76,7 @@ internal sealed class CritiquePipeline(ICriticModel model, IHighlightScorer scor
             Samples = settings.Samples,
         });
 
-        var sanitizer = new OutputSanitizer(settings.RepositoryHost);
+        var sanitizer = new OutputSanitizer(settings.RepositoryHost, repository: settings.Repository);
         var comments = selected
             .Where(s => s.Decision == CandidateDecision.Kept)
             .Select(s => ToComment(s, sanitizer))

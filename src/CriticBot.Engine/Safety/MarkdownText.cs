@@ -210,7 +210,7 @@ public static class MarkdownText
         return fence + pad + content + pad + fence;
     }
 
-    internal static int LongestRun(string text, char c)
+    public static int LongestRun(string text, char c)
     {
         int longest = 0, run = 0;
         foreach (var ch in text)

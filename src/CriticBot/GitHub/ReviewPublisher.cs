@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text;
+using CriticBot.Engine.Safety;
 using Microsoft.Extensions.Logging;
 
 namespace CriticBot.GitHub;
@@ -106,33 +107,67 @@ public sealed partial class ReviewPublisher(IGitHubGateway gateway, ILogger<Revi
     private static bool SameAnchor(ReviewCommentInfo listed, DraftComment draft) =>
         listed.Path == draft.Path && listed.Line == draft.Line && listed.Side == draft.Side && listed.StartLine == draft.StartLine;
 
-    /// <summary>The review body with the comments that could not be anchored appended, kept under GitHub's limit.</summary>
+    /// <summary>
+    /// The review body with the comments that could not be anchored appended, under GitHub's limit. The body's hidden
+    /// marker (its last line, an HTML comment only the bot writes) stays whole and last; what does not fit is cut from
+    /// the lists: moved comments are left out and counted, and an over-long summary loses its last lines.
+    /// </summary>
     public static string ComposeBody(string body, IReadOnlyList<DraftComment> moved)
     {
         ArgumentNullException.ThrowIfNull(body);
         ArgumentNullException.ThrowIfNull(moved);
-        if (moved.Count == 0)
-            return Truncate(body, MaxBodyLength);
+        var (summary, marker) = SplitMarker(body.TrimEnd());
+        var suffix = marker is null ? "" : "\n\n" + marker;
+        var budget = MaxBodyLength - suffix.Length;
 
-        var text = new StringBuilder(body.TrimEnd());
-        if (text.Length > 0)
-            text.Append("\n\n");
-        text.Append("**Comments on lines GitHub could not anchor in this diff:**\n");
-        var omitted = 0;
-        foreach (var comment in moved)
+        var text = new StringBuilder(CutLines(summary, budget - (moved.Count == 0 ? 0 : MovedReserve)));
+        if (moved.Count > 0)
         {
-            var entry = FormatMoved(comment);
-            // Leave room for the closing note.
-            if (omitted > 0 || text.Length + entry.Length > MaxBodyLength - 200)
+            if (text.Length > 0)
+                text.Append("\n\n");
+            text.Append("**Comments on lines GitHub could not anchor in this diff:**\n");
+            var omitted = 0;
+            foreach (var comment in moved)
             {
-                omitted++;
-                continue;
+                var entry = FormatMoved(comment);
+                // Leave room for the closing note.
+                if (omitted > 0 || text.Length + entry.Length > budget - OmittedNoteReserve)
+                {
+                    omitted++;
+                    continue;
+                }
+                text.Append(entry);
             }
-            text.Append(entry);
+            if (omitted > 0)
+                text.Append(CultureInfo.InvariantCulture, $"\n_{omitted} more comment(s) left out: GitHub's review body limit._\n");
         }
-        if (omitted > 0)
-            text.Append(CultureInfo.InvariantCulture, $"\n_{omitted} more comment(s) left out: GitHub's review body limit._\n");
-        return Truncate(text.ToString(), MaxBodyLength);
+
+        return text.ToString().TrimEnd() + suffix;
+    }
+
+    /// <summary>Room kept for the moved comments' heading and at least a note on what was left out.</summary>
+    private const int MovedReserve = 2048;
+
+    private const int OmittedNoteReserve = 200;
+
+    /// <summary>The body without its last line when that line is a hidden marker (an HTML comment), and the marker.</summary>
+    private static (string Summary, string? Marker) SplitMarker(string body)
+    {
+        var lastLineStart = body.LastIndexOf('\n') + 1;
+        var last = body[lastLineStart..];
+        return last.StartsWith("<!-- ", StringComparison.Ordinal) && last.EndsWith(" -->", StringComparison.Ordinal)
+            ? (body[..lastLineStart].TrimEnd(), last)
+            : (body, null);
+    }
+
+    /// <summary>Text cut at the last whole line that fits, with a note; never in the middle of a line.</summary>
+    private static string CutLines(string text, int max)
+    {
+        const string note = "\n\n_…cut: GitHub's review body limit._";
+        if (text.Length <= max)
+            return text;
+        var cut = text.LastIndexOf('\n', Math.Max(0, max - note.Length - 1));
+        return (cut > 0 ? text[..cut] : "").TrimEnd() + note;
     }
 
     private static string FormatMoved(DraftComment comment)
@@ -142,29 +177,20 @@ public sealed partial class ReviewPublisher(IGitHubGateway gateway, ILogger<Revi
             : $"line {comment.Line}";
         var side = comment.Side == Engine.Diff.DiffSide.Left ? " (old)" : "";
         var entry = new StringBuilder();
-        entry.Append(CultureInfo.InvariantCulture, $"\n**`{comment.Path.Replace("`", "'", StringComparison.Ordinal)}` {lines}{side}**\n");
+        entry.Append(CultureInfo.InvariantCulture, $"\n**{MarkdownText.InlineCode(comment.Path)} {lines}{side}**\n");
         if (!string.IsNullOrWhiteSpace(comment.Quote))
         {
-            var fence = Fence(comment.Quote);
-            entry.Append(CultureInfo.InvariantCulture, $"{fence}\n{comment.Quote.TrimEnd('\n')}\n{fence}\n");
+            var quote = MarkdownText.DefuseCode(comment.Quote.TrimEnd('\n'));
+            var fence = Fence(quote);
+            entry.Append(CultureInfo.InvariantCulture, $"{fence}\n{quote}\n{fence}\n");
         }
-        entry.Append(comment.Body.TrimEnd()).Append('\n');
+        // The comment's own fingerprint marker stays with inline comments; the body carries only its head marker.
+        entry.Append(SplitMarker(comment.Body.TrimEnd()).Summary).Append('\n');
         return entry.ToString();
     }
 
     /// <summary>A code fence longer than any run of backticks in the quote, so the quote cannot close it.</summary>
-    private static string Fence(string quote)
-    {
-        int longest = 0, run = 0;
-        foreach (var c in quote)
-        {
-            run = c == '`' ? run + 1 : 0;
-            longest = Math.Max(longest, run);
-        }
-        return new string('`', Math.Max(3, longest + 1));
-    }
-
-    private static string Truncate(string text, int max) => text.Length <= max ? text : text[..(max - 1)] + "…";
+    private static string Fence(string quote) => new('`', Math.Max(3, MarkdownText.LongestRun(quote, '`') + 1));
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "{Repo}#{Number}: GitHub rejected the review: {Reason}")]
     private static partial void LogRejected(ILogger logger, RepoRef repo, int number, string reason);

@@ -1,6 +1,5 @@
 using System.Security.Cryptography;
 using System.Text;
-using System.Text.RegularExpressions;
 using CriticBot.Engine.Diff;
 
 namespace CriticBot.Reviews;
@@ -9,7 +8,7 @@ namespace CriticBot.Reviews;
 /// Identifies "a comment on this code": the file, the side and the quoted code with white space removed.
 /// A later push that leaves the code as it was yields the same fingerprint, so the bot never says it twice.
 /// </summary>
-public static partial class CommentFingerprint
+public static class CommentFingerprint
 {
     /// <summary>
     /// A hidden mark carried by every posted comment, so GitHub's own copy says what was said: a worker that
@@ -17,15 +16,25 @@ public static partial class CommentFingerprint
     /// </summary>
     public static string Marker(string fingerprint) => $"<!-- criticbot:fp={fingerprint} -->";
 
-    /// <summary>The fingerprint a comment body carries, or null for comments that are not CriticBot's.</summary>
+    /// <summary>
+    /// The fingerprint a comment body carries on its last line, written exactly as <see cref="Marker"/> writes it;
+    /// null for comments that are not CriticBot's. A marker anywhere else (in text a model or an author wrote) is
+    /// never read.
+    /// </summary>
     public static string? FromBody(string? body)
     {
-        var match = body is null ? Match.Empty : MarkerPattern().Match(body);
-        return match.Success ? match.Groups[1].Value : null;
-    }
+        const string start = "<!-- criticbot:fp=";
+        const string end = " -->";
+        var line = ReviewBody.LastLine(body);
+        if (line is null || line.Length != start.Length + 64 + end.Length
+            || !line.StartsWith(start, StringComparison.Ordinal) || !line.EndsWith(end, StringComparison.Ordinal))
+        {
+            return null;
+        }
 
-    [GeneratedRegex("<!-- criticbot:fp=([0-9a-f]{64}) -->")]
-    private static partial Regex MarkerPattern();
+        var fingerprint = line[start.Length..^end.Length];
+        return fingerprint.All(c => char.IsAsciiDigit(c) || c is >= 'a' and <= 'f') ? fingerprint : null;
+    }
 
     public static string Of(string path, DiffSide side, string quote)
     {

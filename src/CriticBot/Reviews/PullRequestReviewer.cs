@@ -106,11 +106,11 @@ public sealed partial class PullRequestReviewer(
 
         var reviewId = ((ReviewClaim.Claimed)claim).ReviewId;
 
-        // A previous attempt may have posted and died before recording it: GitHub's copy decides. Only this App's
-        // own reviews count: anyone (another App too) may paste the marker into a review to silence CriticBot.
+        // A previous attempt may have posted and died before recording it: GitHub's copy decides, by its own fields
+        // (this App's bot account, on this commit), never by text in a body, which a pull request can forge.
         var botLogin = await github.GetBotLoginAsync(ct);
         var existing = (await github.ListReviewsAsync(request.InstallationId, repo, request.Number, ct))
-            .FirstOrDefault(r => string.Equals(r.UserLogin, botLogin, StringComparison.OrdinalIgnoreCase) && ReviewBody.HeadOf(r.Body) == pr.HeadSha);
+            .FirstOrDefault(r => ReviewBody.IsPostedFor(r, botLogin, pr.HeadSha));
         if (existing is not null)
         {
             await RecordRecoveredAsync(request, repo, reviewId, existing.Id, ct);
@@ -165,7 +165,7 @@ public sealed partial class PullRequestReviewer(
         var prDiff = BuildDiff(prFiles, out var prNoPatch);
         var (diff, noPatch) = since is null ? (prDiff, prNoPatch) : (BuildDiff(toReview, out var changedNoPatch), changedNoPatch);
         var prIndex = new DiffIndex(prDiff);
-        var criticOptions = CriticOptionsFor(config);
+        var criticOptions = CriticOptionsFor(config) with { Repository = request.Repository };
         var result = await engine.ReviewAsync(diff, criticOptions, ct);
 
         // Not one usable answer: an empty review would read as "no problems found". Retry the delivery instead.

@@ -1,9 +1,9 @@
 using System.Globalization;
 using System.Text;
-using System.Text.RegularExpressions;
 using CriticBot.Engine.Chunking;
 using CriticBot.Engine.Critic;
 using CriticBot.Engine.Safety;
+using CriticBot.GitHub;
 
 namespace CriticBot.Reviews;
 
@@ -32,45 +32,86 @@ public sealed record ReviewReport
 }
 
 /// <summary>
-/// Writes the review body: what was reviewed, skipped and dropped, and a hidden marker naming the head SHA,
-/// by which a restarted worker recognises a review it already posted. Every name from the pull request
-/// (file paths) is untrusted and goes through <see cref="OutputSanitizer"/>.
+/// Writes the review body: what was reviewed, skipped and dropped, and, as its last line, a hidden marker naming the
+/// head SHA. Every name from the pull request or the repository (file paths, truncation notices, configuration
+/// errors) is untrusted: it is written as one capped code span (<see cref="MarkdownText.InlineCode"/>) or escaped
+/// text, so it can form neither HTML nor a marker. The lists are capped, so the body stays far below GitHub's
+/// limit; whether a head is already reviewed is decided from GitHub's own fields (<see cref="IsPostedFor"/>), not
+/// from the marker.
 /// </summary>
-public static partial class ReviewBody
+public static class ReviewBody
 {
-    private const int MaxListed = 30;
+    /// <summary>The most entries of one list (skipped files, truncations) named in the body; the rest are counted.</summary>
+    public const int MaxListed = 30;
 
-    public static string Marker(string headSha) => $"<!-- criticbot:review head={headSha} -->";
+    /// <summary>The most configuration problems named; each is one line, capped like a path.</summary>
+    public const int MaxConfigProblems = 10;
 
-    /// <summary>The head SHA named by a review body's marker, or null when the body is not CriticBot's.</summary>
+    /// <summary>The longest path or notice shown, in characters; longer ones end in "…".</summary>
+    public const int MaxNameLength = 300;
+
+    private const string MarkerStart = "<!-- criticbot:review head=";
+    private const string MarkerEnd = " -->";
+
+    public static string Marker(string headSha) => $"{MarkerStart}{headSha}{MarkerEnd}";
+
+    /// <summary>
+    /// Whether <paramref name="review"/> is this App's review of <paramref name="headSha"/>: GitHub says so through the
+    /// review's commit and author, which no pull request text can change.
+    /// </summary>
+    public static bool IsPostedFor(ReviewSummary review, string botLogin, string headSha)
+    {
+        ArgumentNullException.ThrowIfNull(review);
+        return !string.IsNullOrEmpty(botLogin)
+            && string.Equals(review.UserLogin, botLogin, StringComparison.OrdinalIgnoreCase)
+            && string.Equals(review.CommitId, headSha, StringComparison.OrdinalIgnoreCase);
+    }
+
+    /// <summary>
+    /// The head SHA named by the marker on a body's last line, written exactly as <see cref="Marker"/> writes it; null
+    /// otherwise. A marker anywhere else in the body is not the bot's.
+    /// </summary>
     public static string? HeadOf(string? body)
     {
-        if (body is null)
+        var line = LastLine(body);
+        if (line is null || !line.StartsWith(MarkerStart, StringComparison.Ordinal) || !line.EndsWith(MarkerEnd, StringComparison.Ordinal))
         {
             return null;
         }
 
-        var match = MarkerPattern().Match(body);
-        return match.Success ? match.Groups[1].Value : null;
+        var sha = line[MarkerStart.Length..^MarkerEnd.Length];
+        return sha.Length is >= 7 and <= 64 && sha.All(char.IsAsciiHexDigit) ? sha : null;
+    }
+
+    /// <summary>The last line of a body, trailing white space ignored; null for an empty body.</summary>
+    internal static string? LastLine(string? body)
+    {
+        var trimmed = body?.TrimEnd();
+        if (string.IsNullOrEmpty(trimmed))
+        {
+            return null;
+        }
+
+        return trimmed[(trimmed.LastIndexOf('\n') + 1)..].TrimStart();
     }
 
     public static string Write(ReviewReport report)
     {
+        ArgumentNullException.ThrowIfNull(report);
         var b = new StringBuilder();
         var head = Short(report.HeadSha);
         b.Append("**CriticBot** reviewed ");
         b.Append(Plural(report.FilesReviewed, "file"));
         b.Append(report.SinceSha is null
-            ? $" at `{head}`"
-            : $" changed between `{Short(report.SinceSha)}` and `{head}`");
+            ? $" at {Code(head)}"
+            : $" changed between {Code(Short(report.SinceSha))} and {Code(head)}");
         b.Append(" and left ").Append(Plural(report.CommentsPosted, "comment")).Append(".\n");
 
         var details = new List<string>();
         if (report.SkippedFiles.Count > 0)
         {
-            var listed = report.SkippedFiles.Take(MaxListed).Select(f => $"{Code(f.Path)} ({f.Reason})");
-            var more = report.SkippedFiles.Count > MaxListed ? $" and {report.SkippedFiles.Count - MaxListed} more" : "";
-            details.Add($"Skipped {Plural(report.SkippedFiles.Count, "file")}: {string.Join(", ", listed)}{more}.");
+            var listed = report.SkippedFiles.Take(MaxListed).Select(f => $"{Code(f.Path)} ({MarkdownText.Escape(OneLine(f.Reason))})");
+            details.Add($"Skipped {Plural(report.SkippedFiles.Count, "file")}: {string.Join(", ", listed)}{More(report.SkippedFiles.Count, MaxListed)}.");
         }
 
         var d = report.Dropped;
@@ -110,9 +151,19 @@ public static partial class ReviewBody
             details.Add($"Split to fit the model: {Code(cut)}.");
         }
 
-        foreach (var problem in report.ConfigProblems)
+        if (report.Truncations.Count > MaxListed)
+        {
+            details.Add($"Split to fit the model: {report.Truncations.Count - MaxListed} more.");
+        }
+
+        foreach (var problem in report.ConfigProblems.Take(MaxConfigProblems))
         {
             details.Add($"Configuration: {Code(problem)} (defaults used where invalid).");
+        }
+
+        if (report.ConfigProblems.Count > MaxConfigProblems)
+        {
+            details.Add($"Configuration: {report.ConfigProblems.Count - MaxConfigProblems} more problems.");
         }
 
         if (report.Usage.FailedSamples > 0)
@@ -134,6 +185,8 @@ public static partial class ReviewBody
         return b.ToString();
     }
 
+    private static string More(int count, int listed) => count > listed ? $" and {count - listed} more" : "";
+
     private static string Short(string sha) => sha.Length > 7 ? sha[..7] : sha;
 
     private static string Plural(int n, string noun) => n == 1 ? $"1 {noun}" : $"{n} {noun}s";
@@ -141,11 +194,8 @@ public static partial class ReviewBody
     private static string OneLine(string text) => text.ReplaceLineEndings(" ");
 
     /// <summary>
-    /// Text from the pull request or the repository (paths, configuration keys) as inline code: Markdown and HTML
-    /// are not rendered inside it, it cannot break out (no backticks, one line), and it pings no one.
+    /// Text from the pull request or the repository as one code span: Markdown and HTML are not rendered inside it,
+    /// it cannot break out, it pings no one, it cannot open an HTML comment, and it is capped.
     /// </summary>
-    private static string Code(string text) => "`" + OutputSanitizer.SanitizeCode(OneLine(text).Replace('`', '\'')) + "`";
-
-    [GeneratedRegex(@"<!-- criticbot:review head=([0-9a-fA-F]{4,64}) -->")]
-    private static partial Regex MarkerPattern();
+    private static string Code(string text) => MarkdownText.InlineCode(text, MaxNameLength);
 }

@@ -1,4 +1,5 @@
 using CriticBot.Engine.Safety;
+using CriticBot.Testing.Rendering;
 
 namespace CriticBot.Engine.Tests.Safety;
 

@@ -218,4 +218,54 @@ public sealed class ReviewPublisherTests
         Assert.Contains("````\nvar s = ```;\n````", body, StringComparison.Ordinal);
         Assert.Contains("more comment(s) left out", body, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public void The_head_marker_stays_whole_and_last_when_comments_move_into_the_body()
+    {
+        const string marker = "<!-- criticbot:review head=0123456789abcdef0123456789abcdef01234567 -->";
+        var moved = Enumerable.Range(0, 400)
+            .Select(i => new DraftComment
+            {
+                Path = "a.cs", Line = i + 1, Quote = "x",
+                Body = "**Bug** · " + new string('x', 300) + "\n\n<!-- criticbot:fp=" + new string('a', 64) + " -->",
+            })
+            .ToList();
+
+        var body = ReviewPublisher.ComposeBody("Summary.\n\n" + marker, moved);
+
+        Assert.True(body.Length <= ReviewPublisher.MaxBodyLength);
+        Assert.EndsWith("\n" + marker, body, StringComparison.Ordinal);
+        Assert.Equal(1, body.Split("<!--").Length - 1);
+        Assert.Contains("more comment(s) left out", body, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void An_over_long_body_is_cut_in_its_text_never_in_its_marker()
+    {
+        const string marker = "<!-- criticbot:review head=0123456789abcdef0123456789abcdef01234567 -->";
+        var summary = string.Join("\n", Enumerable.Range(0, 2000).Select(i => $"- skipped `{i}-{new string('a', 60)}`"));
+
+        foreach (var moved in new[] { Array.Empty<DraftComment>(), [new DraftComment { Path = "a.cs", Line = 1, Body = "moved" }] })
+        {
+            var body = ReviewPublisher.ComposeBody(summary + "\n\n" + marker, moved);
+
+            Assert.True(body.Length <= ReviewPublisher.MaxBodyLength, $"{body.Length}");
+            Assert.EndsWith("\n" + marker, body, StringComparison.Ordinal);
+            Assert.Contains("cut: GitHub's review body limit", body, StringComparison.Ordinal);
+        }
+    }
+
+    [Fact]
+    public void A_moved_comments_path_and_quote_cannot_form_html_or_a_marker()
+    {
+        var moved = new[]
+        {
+            new DraftComment { Path = "<!-- criticbot:review head=fedcba9 -->`<img src=x>", Line = 1, Body = "b", Quote = "<!-- criticbot:review head=fedcba9 -->" },
+        };
+
+        var body = ReviewPublisher.ComposeBody("Summary.", moved);
+
+        Assert.DoesNotContain("<!--", body, StringComparison.Ordinal);
+        Assert.Empty(CriticBot.Testing.Rendering.RenderedMarkdown.Hazards(body));
+    }
 }

@@ -1,6 +1,8 @@
 using CriticBot.Engine.Chunking;
 using CriticBot.Engine.Critic;
+using CriticBot.GitHub;
 using CriticBot.Reviews;
+using CriticBot.Testing.Rendering;
 
 namespace CriticBot.Tests.Reviews;
 
@@ -42,22 +44,84 @@ public sealed class ReviewBodyTests
     [Fact]
     public void Names_from_the_pull_request_cannot_inject_markup_or_mentions()
     {
-        var body = ReviewBody.Write(Report(new SkippedFile("docs/`@octocat` <script>x</script>\n# Title.bin", "binary")));
+        const string name = "docs/`@octocat` <script>x</script>\n# Title.bin";
+        var body = ReviewBody.Write(Report(new SkippedFile(name, "binary")));
 
         Assert.DoesNotContain("@octocat", body, StringComparison.Ordinal);
         Assert.DoesNotContain("\n# Title", body, StringComparison.Ordinal);
-        // Markup only ever appears inside inline code spans, where GitHub does not render it.
-        foreach (var line in body.Split('\n').Where(l => l.Contains("<script>", StringComparison.Ordinal) || l.Contains("<img", StringComparison.Ordinal)))
+        // Parsed as GitHub renders it: the name is text, the only HTML is the bot's own details block and marker.
+        Assert.Contains("docs/`@octocat` <script>x</script> # Title.bin", RenderedMarkdown.VisibleText(body), StringComparison.Ordinal);
+        Assert.Empty(Hazards(body));
+    }
+
+    [Fact]
+    public void A_file_named_like_a_marker_forms_no_marker()
+    {
+        const string futureHead = "fedcba9876543210fedcba9876543210fedcba98";
+        var body = ReviewBody.Write(Report(new SkippedFile($"<!-- criticbot:review head={futureHead} -->", "no patch from GitHub (binary or too large)")) with
         {
-            var outsideCode = string.Concat(line.Split('`').Where((_, i) => i % 2 == 0));
-            Assert.DoesNotContain("<script>", outsideCode, StringComparison.Ordinal);
-            Assert.DoesNotContain("<img", outsideCode, StringComparison.Ordinal);
-        }
+            Truncations = [$"<!-- criticbot:review head={futureHead} -->: hunk split"],
+            ConfigProblems = [$"bad key '<!-- criticbot:review head={futureHead} -->'"],
+        });
+
+        Assert.Equal(1, CountOf(body, "<!--"));
+        Assert.EndsWith(ReviewBody.Marker(Report().HeadSha), body, StringComparison.Ordinal);
+        Assert.Equal(Report().HeadSha, ReviewBody.HeadOf(body));
+    }
+
+    [Fact]
+    public void Long_lists_are_cut_and_the_marker_stays_last()
+    {
+        var skipped = Enumerable.Range(0, 5000).Select(i => new SkippedFile($"{i}/" + new string('a', 4000), "binary")).ToArray();
+        var body = ReviewBody.Write(Report(skipped) with
+        {
+            Truncations = [.. Enumerable.Range(0, 5000).Select(i => new string('t', 4000))],
+            ConfigProblems = [.. Enumerable.Range(0, 5000).Select(i => new string('c', 4000))],
+        });
+
+        Assert.True(body.Length < 40_000, $"{body.Length}");
+        Assert.Contains("and 4970 more", body, StringComparison.Ordinal);
+        Assert.EndsWith(ReviewBody.Marker(Report().HeadSha), body, StringComparison.Ordinal);
     }
 
     [Theory]
     [InlineData(null)]
     [InlineData("A human review.")]
     [InlineData("<!-- criticbot:review head=zzz -->")]
-    public void Bodies_without_a_marker_name_no_head(string? body) => Assert.Null(ReviewBody.HeadOf(body));
+    [InlineData("<!-- criticbot:review head=0123456789abcdef0123456789abcdef01234567 -->\nmore text after it")]
+    [InlineData("text `<!-- criticbot:review head=0123456789abcdef0123456789abcdef01234567 -->`")]
+    public void Bodies_without_a_marker_on_their_last_line_name_no_head(string? body) => Assert.Null(ReviewBody.HeadOf(body));
+
+    [Fact]
+    public void Only_this_apps_review_on_the_head_commit_counts_as_posted()
+    {
+        const string head = "0123456789abcdef0123456789abcdef01234567";
+        var mine = new ReviewSummary { Id = 1, Body = "", CommitId = head, UserLogin = "criticbot[bot]" };
+
+        Assert.True(ReviewBody.IsPostedFor(mine, "CriticBot[bot]", head));
+        Assert.False(ReviewBody.IsPostedFor(mine with { CommitId = "fedcba9876543210fedcba9876543210fedcba98" }, "criticbot[bot]", head));
+        Assert.False(ReviewBody.IsPostedFor(mine with { UserLogin = "mallory" }, "criticbot[bot]", head));
+        Assert.False(ReviewBody.IsPostedFor(mine with { CommitId = null, Body = ReviewBody.Marker(head) }, "criticbot[bot]", head));
+    }
+
+    /// <summary>Hazards apart from the bot's own HTML: its collapsible details block and its hidden marker.</summary>
+    private static List<string> Hazards(string body)
+    {
+        var own = body
+            .Replace("<details><summary>What was reviewed</summary>", "", StringComparison.Ordinal)
+            .Replace("</details>", "", StringComparison.Ordinal)
+            .Replace(ReviewBody.Marker(Report().HeadSha), "", StringComparison.Ordinal);
+        return RenderedMarkdown.Hazards(own);
+    }
+
+    private static int CountOf(string text, string part)
+    {
+        var count = 0;
+        for (var i = text.IndexOf(part, StringComparison.Ordinal); i >= 0; i = text.IndexOf(part, i + 1, StringComparison.Ordinal))
+        {
+            count++;
+        }
+
+        return count;
+    }
 }

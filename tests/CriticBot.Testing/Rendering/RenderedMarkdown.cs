@@ -4,13 +4,13 @@ using Markdig;
 using Markdig.Syntax;
 using Markdig.Syntax.Inlines;
 
-namespace CriticBot.Engine.Tests.Safety;
+namespace CriticBot.Testing.Rendering;
 
 /// <summary>
 /// What a posted text renders as, found by parsing it again with Markdig configured like GitHub (CommonMark, raw
 /// HTML, bare-URL autolinks, tables, strikethrough), independently of the sanitiser's own check.
 /// </summary>
-internal static partial class RenderedMarkdown
+public static partial class RenderedMarkdown
 {
     private static readonly MarkdownPipeline GitHubLike = new MarkdownPipelineBuilder()
         .UseAutoLinks()
