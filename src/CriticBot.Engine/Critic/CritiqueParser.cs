@@ -23,6 +23,24 @@ public static class CritiqueParser
     /// </summary>
     public const int MaxAnswerLength = 1 << 20;
 
+    /// <summary>
+    /// The longest quote accepted, in characters: a highlight points at a few lines, and an entry quoting more is left
+    /// out (counted as invalid) rather than searched for in the diff.
+    /// </summary>
+    public const int MaxQuoteLength = 8000;
+
+    /// <summary>The longest comment body kept, in characters (the sanitiser's cap); a longer one is cut and marked "…".</summary>
+    public const int MaxBodyLength = 4000;
+
+    /// <summary>The longest path accepted (git's own limit is 4096 bytes); an entry naming a longer one is left out.</summary>
+    public const int MaxPathLength = 4096;
+
+    /// <summary>The longest severity label kept as written (it is stored for research); longer ones are cut.</summary>
+    public const int MaxSeverityLabelLength = 32;
+
+    /// <summary>The most highlights read from one answer; further entries are counted as invalid.</summary>
+    public const int MaxHighlights = 100;
+
     /// <summary>How many '{' positions inside prose are tried as the start of the JSON object.</summary>
     private const int MaxObjectStarts = 256;
 
@@ -182,7 +200,7 @@ public static class CritiqueParser
             var invalid = 0;
             foreach (var entry in comments.EnumerateArray())
             {
-                var highlight = ReadHighlight(entry);
+                var highlight = highlights.Count < MaxHighlights ? ReadHighlight(entry) : null;
                 if (highlight is null)
                 {
                     invalid++;
@@ -207,12 +225,13 @@ public static class CritiqueParser
         var path = ReadString(entry, "path") ?? ReadString(entry, "file");
         var quote = ReadString(entry, "quote") ?? ReadString(entry, "code");
         var body = ReadString(entry, "body") ?? ReadString(entry, "comment");
-        if (string.IsNullOrWhiteSpace(path) || string.IsNullOrWhiteSpace(quote) || string.IsNullOrWhiteSpace(body))
+        if (string.IsNullOrWhiteSpace(path) || string.IsNullOrWhiteSpace(quote) || string.IsNullOrWhiteSpace(body)
+            || path.Length > MaxPathLength || quote.Length > MaxQuoteLength)
         {
             return null;
         }
 
-        var label = ReadString(entry, "severity");
+        var label = Cap(ReadString(entry, "severity"), MaxSeverityLabelLength);
         var line = ReadInt(entry, "line") ?? ReadInt(entry, "start_line");
         var endLine = ReadInt(entry, "end_line");
         return new RawHighlight
@@ -223,8 +242,25 @@ public static class CritiqueParser
             Quote = quote,
             Severity = SeverityNames.Parse(label),
             SeverityLabel = label,
-            Body = body.Trim(),
+            Body = Cap(body.Trim(), MaxBodyLength)!,
         };
+    }
+
+    /// <summary>The text cut to <paramref name="max"/> characters (ending in "…"), never inside a surrogate pair.</summary>
+    private static string? Cap(string? text, int max)
+    {
+        if (text is null || text.Length <= max)
+        {
+            return text;
+        }
+
+        var cut = max - 1;
+        if (char.IsHighSurrogate(text[cut - 1]))
+        {
+            cut--;
+        }
+
+        return text[..cut] + "…";
     }
 
     private static bool TryGetProperty(JsonElement obj, string name, out JsonElement value)

@@ -247,7 +247,8 @@ public sealed partial class GroundingIndex
     }
 
     // "+11 | x", " 7 |x", "-3 | ", "11 | x": a marker, a number and the separator of our rendering.
-    [GeneratedRegex(@"^\s*[+\- ]?\s*\d+\s?\|\s?", RegexOptions.CultureInvariant)]
+    // Runs over model text: non-backtracking, so no quote can make it slow.
+    [GeneratedRegex(@"^\s*[+\- ]?\s*\d+\s?\|\s?", RegexOptions.CultureInvariant | RegexOptions.NonBacktracking)]
     private static partial Regex RenderedPrefix();
 
     /// <summary>One hunk's lines on one side, white space removed and concatenated, with a map back to lines.</summary>

@@ -20,7 +20,17 @@ public static partial class FailureReason
     public static string Redact(string text)
     {
         ArgumentNullException.ThrowIfNull(text);
-        var redacted = SecretPattern().Replace(text, match => match.Groups["keep"].Value + "***");
+        string redacted;
+        try
+        {
+            redacted = SecretPattern().Replace(text, match => match.Groups["keep"].Value + "***");
+        }
+        catch (RegexMatchTimeoutException)
+        {
+            // Text built to make the pattern slow: nothing of it is kept, since it could not be checked for secrets.
+            return "(reason withheld: it could not be checked for secrets in time)";
+        }
+
         return redacted.Length <= MaxLength ? redacted : string.Concat(redacted.AsSpan(0, MaxLength), "…");
     }
 
@@ -32,6 +42,6 @@ public static partial class FailureReason
         + @"|(?<keep>://[^/\s:@]+:)[^/\s@]+(?=@)"
         + @"|(?<keep>)-----BEGIN [A-Z ]*PRIVATE KEY-----[\s\S]*?(?:-----END [A-Z ]*PRIVATE KEY-----|$)"
         + @"|(?<keep>\b(?:secret|password|api[_-]?key|access_token|client_secret)[""']?\s*[=:]\s*[""']?)[^\s""'&,;]{4,}",
-        RegexOptions.IgnoreCase | RegexOptions.CultureInvariant)]
+        RegexOptions.IgnoreCase | RegexOptions.CultureInvariant, matchTimeoutMilliseconds: 1000)]
     private static partial Regex SecretPattern();
 }

@@ -119,4 +119,39 @@ public sealed class CritiqueParserTests
         // Tens of thousands of stray opens: refused quickly as not parseable (bounded work), never a hang.
         Assert.False(CritiqueParser.Parse(new string('{', 30_000)).Ok);
     }
+
+    [Fact]
+    public void Bodies_and_labels_are_capped_and_over_long_quotes_and_paths_are_left_out()
+    {
+        var longBody = new string('b', CritiqueParser.MaxBodyLength * 3);
+        var json = System.Text.Json.JsonSerializer.Serialize(new
+        {
+            comments = new object[]
+            {
+                new { path = "a.cs", quote = "x = 1", severity = new string('s', 1000), body = longBody },
+                new { path = "a.cs", quote = new string('q', CritiqueParser.MaxQuoteLength + 1), body = "b" },
+                new { path = new string('p', CritiqueParser.MaxPathLength + 1), quote = "x", body = "b" },
+            },
+        });
+
+        var parsed = CritiqueParser.Parse(json);
+
+        var highlight = Assert.Single(parsed.Highlights);
+        Assert.Equal(CritiqueParser.MaxBodyLength, highlight.Body.Length);
+        Assert.EndsWith("…", highlight.Body, StringComparison.Ordinal);
+        Assert.Equal(CritiqueParser.MaxSeverityLabelLength, highlight.SeverityLabel!.Length);
+        Assert.Equal(2, parsed.InvalidEntries);
+    }
+
+    [Fact]
+    public void At_most_MaxHighlights_are_read_from_one_answer()
+    {
+        var entries = string.Join(",", Enumerable.Range(0, CritiqueParser.MaxHighlights + 50)
+            .Select(i => $$"""{"path":"a.cs","quote":"x{{i}}","body":"b"}"""));
+
+        var parsed = CritiqueParser.Parse($$"""{"comments":[{{entries}}]}""");
+
+        Assert.Equal(CritiqueParser.MaxHighlights, parsed.Highlights.Count);
+        Assert.Equal(50, parsed.InvalidEntries);
+    }
 }
