@@ -45,7 +45,8 @@ public sealed partial class OutputSanitizer
             return "";
         }
 
-        var text = markdown.ReplaceLineEndings("\n");
+        // Terminal escape sequences and control characters have no place in a comment, nor in the CLI's output of it.
+        var text = TerminalText.Clean(markdown.ReplaceLineEndings("\n"));
         var input = text.Length > _maxLength ? Cut(text, _maxLength - Notice.Length) : text;
         for (var attempt = 0; attempt < 8; attempt++)
         {

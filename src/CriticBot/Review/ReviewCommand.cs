@@ -199,7 +199,7 @@ public static class ReviewCommand
         return exitCode;
     }
 
-    private static string OneLine(string text) => text.ReplaceLineEndings(" ").Trim();
+    private static string OneLine(string text) => Engine.Safety.TerminalText.Clean(text.ReplaceLineEndings(" ")).Trim();
 
     private static Dictionary<string, string?> ProcessEnvironment()
     {

@@ -5,10 +5,15 @@ using System.Text.Json;
 using CriticBot.Engine;
 using CriticBot.Engine.Critic;
 using CriticBot.Engine.Diff;
+using CriticBot.Engine.Safety;
 
 namespace CriticBot.Review;
 
-/// <summary>Renders a review or a plan as text for people or as the stable JSON of docs/review-json.md.</summary>
+/// <summary>
+/// Renders a review or a plan as text for people or as the stable JSON of docs/review-json.md. Text for people goes to a
+/// terminal: paths, quotes and model text in it lose their escape sequences and control characters
+/// (<see cref="TerminalText"/>); JSON escapes them anyway.
+/// </summary>
 internal static class ReviewWriter
 {
     private static readonly JsonWriterOptions Indented = new()
@@ -56,7 +61,7 @@ internal static class ReviewWriter
             $"{result.Comments.Count} comment(s); dropped {dropped.Ungrounded} ungrounded, {dropped.BelowThreshold} below threshold, " +
             $"{dropped.Duplicates} duplicate(s), {dropped.OverLimit} over limit; {result.SkippedFiles.Count} file(s) skipped; " +
             $"{usage.Calls} call(s), {usage.PromptTokens} prompt + {usage.CompletionTokens} completion tokens, {usage.FailedSamples} failed sample(s)\n");
-        return text.ToString();
+        return TerminalText.Clean(text.ToString());
     }
 
     public static string ResultJson(CritiqueResult result) => Json(writer =>
@@ -130,7 +135,7 @@ internal static class ReviewWriter
 
         text.Append(CultureInfo.InvariantCulture,
             $"estimated prompt tokens: {plan.PromptTokensPerChunk.Sum()} x {plan.Samples} sample(s) = {plan.TotalPromptTokens}\n");
-        return text.ToString();
+        return TerminalText.Clean(text.ToString());
     }
 
     public static string PlanJson(ReviewPlan plan) => Json(writer =>

@@ -325,4 +325,31 @@ public sealed class ReviewCommandTests : IAsyncLifetime
         git.WaitForExit();
         return git.ExitCode == 0 ? output : throw new InvalidOperationException($"git {string.Join(' ', arguments)} failed: {error}");
     }
+
+    [Fact]
+    public async Task Text_output_carries_no_terminal_control_sequences_from_the_model()
+    {
+        const string hostile = "Off by one.\u001b]0;pwned\u0007\u001b[2J\u001b[31mred\u009b31m\r\u0008 end";
+        _server.Responder = ImperfectCritic.Perfect([OffByOne with { Body = hostile }]).Respond;
+
+        var (exit, output, _) = await RunAsync(ModelEnvironment(), null, "--diff", _diffFile, "--samples", "1");
+
+        Assert.Equal(0, exit);
+        Assert.Contains("Off by one.red", output, StringComparison.Ordinal);
+        Assert.DoesNotContain(output, c => char.IsControl(c) && c is not '\n' and not '\t');
+        Assert.DoesNotContain("pwned", output, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Text_output_carries_no_terminal_control_sequences_from_file_names()
+    {
+        // git quotes a name with control characters C-style; the parser decodes it to the real name.
+        const string diff = "diff --git \"a/x\\033[31mred.py\" \"b/x\\033[31mred.py\"\nnew file mode 100644\n--- /dev/null\n+++ \"b/x\\033[31mred.py\"\n@@ -0,0 +1 @@\n+print(1)\n";
+
+        var (exit, output, _) = await RunAsync(new Dictionary<string, string?>(), diff, "--diff", "-", "--dry-run");
+
+        Assert.Equal(0, exit);
+        Assert.Contains("review xred.py", output, StringComparison.Ordinal);
+        Assert.DoesNotContain(output, c => char.IsControl(c) && c is not '\n' and not '\t');
+    }
 }
