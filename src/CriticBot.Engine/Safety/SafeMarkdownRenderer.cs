@@ -58,7 +58,7 @@ internal sealed class SafeMarkdownRenderer(LinkPolicy links)
             case ParagraphBlock paragraph:
                 return ParagraphLines(RenderInlines(paragraph.Inline, inTable: false, depth));
             case HeadingBlock heading:
-                var title = RenderInlines(heading.Inline, inTable: false, depth).Replace('\n', ' ').Trim();
+                var title = RenderInlines(heading.Inline, inTable: false, depth).Replace("\\\n", " ", StringComparison.Ordinal).Replace('\n', ' ').Trim();
                 return title.Length == 0 ? [] : [new string('#', Math.Clamp(heading.Level, 1, 6)) + " " + title];
             case ThematicBreakBlock:
                 return ["---"];
