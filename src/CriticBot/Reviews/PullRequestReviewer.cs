@@ -148,19 +148,20 @@ public sealed partial class PullRequestReviewer(
             Samples = criticOptions.Samples,
         };
 
-        // Nothing reviewable changed since the last review (only lockfiles, say), or the budget left nothing to
-        // review: no review, since an empty one is noise on the pull request. The check run says what happened.
-        if (report.FilesReviewed <= 0 && comments.Drafts.Count == 0 && (diff.Since is not null || allowance.Granted == 0))
+        // Nothing reviewable changed since the last review (only lockfiles, say), or an hourly budget left too
+        // little for one chunk: no review, since an empty one is noise on the pull request. The check run (and the
+        // delivery's outcome) says what happened and names what was not reviewed.
+        var budgetSpent = allowance.Limit is not null && result.Prompts.Count == 0 && plan.Chunks.Count > 0;
+        if (report.FilesReviewed <= 0 && comments.Drafts.Count == 0 && (diff.Since is not null || budgetSpent))
         {
-            var reason = allowance.Granted == 0 && allowance.Limit is { } limit
-                ? $"nothing reviewed: {limit} is spent"
+            var reason = budgetSpent
+                ? $"nothing reviewed: too little is left of {allowance.Limit}"
                 : "nothing reviewable changed since the last review";
             await ledger.FinishAsync(review.ReviewId, ReviewStatus.Skipped, reason, ct);
-            await checkRun.NothingPostedAsync(allowance.Granted == 0 && allowance.Limit is not null ? "Model-call budget spent" : "Nothing new to review",
-                ReviewBody.Write(report));
-            return diff.Since is not null && allowance.Limit is null
-                ? $"skipped: nothing reviewable changed between {diff.Since} and {target.HeadSha}"
-                : $"skipped: {reason}";
+            await checkRun.NothingPostedAsync(budgetSpent ? "Model-call budget spent" : "Nothing new to review", ReviewBody.Write(report));
+            return budgetSpent
+                ? $"skipped: {reason}"
+                : $"skipped: nothing reviewable changed between {diff.Since} and {target.HeadSha}";
         }
 
         var draft = new ReviewDraft
