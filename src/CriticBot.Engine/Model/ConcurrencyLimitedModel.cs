@@ -27,6 +27,15 @@ public sealed class ConcurrencyLimitedModel : ICriticModel, IDisposable
 
     public int MaxConcurrentCalls { get; }
 
+    /// <summary>Calls of <paramref name="tenant"/> waiting for a slot now (for monitoring and tests).</summary>
+    public int WaitingCalls(string? tenant)
+    {
+        lock (_lock)
+        {
+            return _waiting.TryGetValue(tenant ?? "", out var queue) ? queue.Count : 0;
+        }
+    }
+
     public async Task<ModelAnswer> CompleteAsync(ModelRequest request, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(request);
