@@ -17,10 +17,9 @@ public sealed partial class ReviewCheckRuns(IGitHubGateway github, IOptions<Revi
         const string title = "Reviewing";
         const string summary = "CriticBot is reviewing this push.";
         var name = options.Value.CheckRunName;
-        var run = new ReviewCheckRun(this, request, target.Repo, null);
         if (await github.FindCheckRunAsync(request.InstallationId, target.Repo, target.HeadSha, name, ct) is { } earlier)
         {
-            run = new ReviewCheckRun(this, request, target.Repo, earlier);
+            var run = new ReviewCheckRun(this, request, target.Repo, earlier);
             await run.UpdateAsync(new CheckRunUpdate { Status = "in_progress", Title = title, Summary = summary });
             return run;
         }
