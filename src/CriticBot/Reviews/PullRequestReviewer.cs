@@ -80,7 +80,7 @@ public sealed partial class PullRequestReviewer(
             var checkRun = await checkRuns.BeginAsync(request, target, ct);
             try
             {
-                return await ReviewClaimedAsync(request, target, review, checkRun);
+                return await ReviewClaimedAsync(request, target, review, checkRun, ct);
             }
             catch (Exception) when (review.Stopped && !ct.IsCancellationRequested)
             {
@@ -102,8 +102,10 @@ public sealed partial class PullRequestReviewer(
         }
     }
 
-    private async Task<string> ReviewClaimedAsync(ReviewRequest request, ReviewTarget target, ClaimedReview review, ReviewCheckRun checkRun)
+    private async Task<string> ReviewClaimedAsync(
+        ReviewRequest request, ReviewTarget target, ClaimedReview review, ReviewCheckRun checkRun, CancellationToken deliveryToken)
     {
+        // Until posting starts, a newer push (or a lost claim) cancels the review's own token.
         var ct = review.Token;
         var diff = await incrementalDiff.ForAsync(request, target, ct);
 
@@ -130,6 +132,10 @@ public sealed partial class PullRequestReviewer(
             await checkRun.SupersededAsync(stale);
             return $"superseded: {stale} while reviewing {target.HeadSha}";
         }
+
+        review.BeginPosting();
+        ct.ThrowIfCancellationRequested();
+        ct = deliveryToken;
 
         var report = new ReviewReport
         {

@@ -174,6 +174,8 @@ public sealed class ClaimedReview : IAsyncDisposable
     private readonly CancellationTokenSource _watching = new();
     private readonly Task _watch;
     private readonly ReviewClaims _claims;
+    private readonly Lock _gate = new();
+    private bool _posting;
     private volatile bool _stopped;
     private volatile string? _stopReason;
 
@@ -201,10 +203,31 @@ public sealed class ClaimedReview : IAsyncDisposable
     /// <summary>See <see cref="ReviewClaims.StaleBeforePostingAsync"/>.</summary>
     public Task<string?> StaleBeforePostingAsync() => _claims.StaleBeforePostingAsync(this, Token);
 
+    /// <summary>
+    /// From here on the review posts: it is no longer stopped (a POST cut off half-way could leave a review on
+    /// GitHub that nobody recorded). The last stale check was just made; a later push gets its own review.
+    /// </summary>
+    public void BeginPosting()
+    {
+        lock (_gate)
+        {
+            _posting = true;
+        }
+    }
+
     internal void Stop(string? supersededBecause)
     {
-        _stopReason = supersededBecause;
-        _stopped = true;
+        lock (_gate)
+        {
+            if (_posting || _stopped)
+            {
+                return;
+            }
+
+            _stopReason = supersededBecause;
+            _stopped = true;
+        }
+
         try
         {
             _review.Cancel();
