@@ -1,6 +1,7 @@
 -- wrk script for scripts/loadtest.sh: POSTs one signed pull_request delivery per request, each with a unique
--- X-GitHub-Delivery (the signature covers only the body, so one signature serves every request).
--- Arguments (after --): payload file, signature header value, run id (keeps ids unique across runs).
+-- X-GitHub-Delivery (the signature covers only the body, so one signature serves every request of a body).
+-- Arguments (after --): payload file, signature header value, run id, then optionally more payload file and
+-- signature pairs (one body per pull request): requests take the bodies in turn.
 
 local threads = {}
 
@@ -9,25 +10,35 @@ function setup(thread)
   table.insert(threads, thread)
 end
 
-function init(args)
-  local file = assert(io.open(args[1], "rb"))
-  body = file:read("*a")
+local function read(path)
+  local file = assert(io.open(path, "rb"))
+  local text = file:read("*a")
   file:close()
-  signature = args[2]
+  return text
+end
+
+function init(args)
+  bodies = { { body = read(args[1]), signature = args[2] } }
   run_id = args[3] or tostring(os.time())
+  local i = 4
+  while args[i] and args[i + 1] do
+    table.insert(bodies, { body = read(args[i]), signature = args[i + 1] })
+    i = i + 2
+  end
   counter = 0
   not_accepted = 0
 end
 
 function request()
   counter = counter + 1
+  local pick = bodies[(counter % #bodies) + 1]
   return wrk.format("POST", nil, {
     ["Content-Type"] = "application/json",
     ["User-Agent"] = "GitHub-Hookshot/loadtest",
     ["X-GitHub-Event"] = "pull_request",
     ["X-GitHub-Delivery"] = string.format("%s-%d-%d", run_id, thread_id, counter),
-    ["X-Hub-Signature-256"] = signature,
-  }, body)
+    ["X-Hub-Signature-256"] = pick.signature,
+  }, pick.body)
 end
 
 function response(status, headers, response_body)

@@ -1,8 +1,12 @@
 #!/usr/bin/env bash
 # Load test of webhook intake + durable store: `criticbot serve` (Release) on 127.0.0.1 with a temp SQLite
-# database and the inbox disabled (deliveries are verified and stored, no handler runs), driven by wrk with a
-# signed ~28 KB pull_request payload and a unique delivery id per request. Loopback only, bounded duration.
-#   DURATION=20s CONNECTIONS=32 THREADS=2 PORT=5099 scripts/loadtest.sh
+# database, driven by wrk with signed ~28 KB pull_request payloads and a unique delivery id per request.
+# INBOX=off (default): deliveries are verified and stored, no handler runs.
+# INBOX=on: the inbox worker handles them against a stub GitHub (scripts/github-stub.py: every PR answers as
+# closed, so a handled delivery is one look-up of the head), spread over PRS pull requests; the script then waits
+# for the inbox to drain and reports the server's CPU per delivery and the stub's look-ups.
+# Loopback only, bounded duration.
+#   DURATION=20s CONNECTIONS=32 THREADS=2 PORT=5099 INBOX=on PRS=4 scripts/loadtest.sh
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -10,6 +14,9 @@ DURATION="${DURATION:-20s}"
 CONNECTIONS="${CONNECTIONS:-32}"
 THREADS="${THREADS:-2}"
 PORT="${PORT:-5099}"
+INBOX="${INBOX:-off}"
+PRS="${PRS:-4}"
+STUB_PORT="${STUB_PORT:-5098}"
 URL="http://127.0.0.1:${PORT}"
 
 if ! command -v wrk >/dev/null 2>&1; then
@@ -26,8 +33,10 @@ dotnet build src/CriticBot -c Release -nologo -clp:ErrorsOnly -o "$out/bin" >/de
 
 work="$(mktemp -d)"
 server_pid=""
+stub_pid=""
 cleanup() {
   if [ -n "$server_pid" ]; then kill -TERM "$server_pid" 2>/dev/null || true; wait "$server_pid" 2>/dev/null || true; fi
+  if [ -n "$stub_pid" ]; then kill -TERM "$stub_pid" 2>/dev/null || true; wait "$stub_pid" 2>/dev/null || true; fi
   rm -rf "$work"
 }
 trap cleanup EXIT
@@ -38,16 +47,38 @@ cat > "$work/payload.json" <<JSON
 {"action":"opened","number":7,"pull_request":{"url":"https://api.github.com/repos/octo-org/widgets/pulls/7","id":100007,"number":7,"state":"open","draft":false,"title":"Rework the frobnicator","body":"${description}","user":{"login":"octocat","id":1,"type":"User"},"head":{"ref":"feature/frob","sha":"1111111111111111111111111111111111111111","repo":{"id":1,"name":"widgets","full_name":"octo-org/widgets"}},"base":{"ref":"main","sha":"2222222222222222222222222222222222222222","repo":{"id":1,"name":"widgets","full_name":"octo-org/widgets"}},"commits":3,"additions":120,"deletions":40,"changed_files":6},"repository":{"id":1,"name":"widgets","full_name":"octo-org/widgets","private":false,"owner":{"login":"octo-org","id":99,"type":"Organization"},"default_branch":"main"},"organization":{"login":"octo-org","id":99},"sender":{"login":"octocat","id":1,"type":"User"},"installation":{"id":4242}}
 JSON
 secret="$(openssl rand -hex 20)"
-signature="sha256=$(openssl dgst -sha256 -hmac "$secret" -r "$work/payload.json" | cut -d' ' -f1)"
+sign() { echo "sha256=$(openssl dgst -sha256 -hmac "$secret" -r "$1" | cut -d' ' -f1)"; }
+signature="$(sign "$work/payload.json")"
 echo "payload: $(wc -c < "$work/payload.json") bytes"
+# With the inbox on, the same body for PRS pull requests (numbers 1..PRS): many deliveries for a few PRs.
+extra=()
+if [ "$INBOX" = "on" ]; then
+  for n in $(seq 2 "$PRS"); do
+    sed "s/\"number\":7/\"number\":$n/g; s#/pulls/7#/pulls/$n#g" "$work/payload.json" > "$work/payload-$n.json"
+    extra+=("$work/payload-$n.json" "$(sign "$work/payload-$n.json")")
+  done
+  sed -i "s/\"number\":7/\"number\":1/g; s#/pulls/7#/pulls/1#g" "$work/payload.json"
+  signature="$(sign "$work/payload.json")"
+fi
 
-# The service refuses to start without GitHub App and model settings; the inbox is off, so neither is called.
+# The service refuses to start without GitHub App and model settings. Inbox off: neither is called. Inbox on:
+# GitHub is the stub; the model is never reached (the stub's pull requests are closed).
 openssl genrsa -out "$work/app.pem" 2048 2>/dev/null
-GITHUB_APP_ID=1 GITHUB_PRIVATE_KEY_PATH="$work/app.pem" GITHUB_API_URL=http://127.0.0.1:9/ OPENAI_BASE_URL=http://127.0.0.1:9/v1 \
-GITHUB_WEBHOOK_SECRET="$secret" CRITICBOT_DATABASE="$work/loadtest.db" Inbox__Enabled=false \
-  Serilog__MinimumLevel__Default=Warning \
+api_url=http://127.0.0.1:9/
+inbox_enabled=false
+if [ "$INBOX" = "on" ]; then
+  python3 scripts/github-stub.py "$STUB_PORT" &
+  stub_pid=$!
+  api_url="http://127.0.0.1:${STUB_PORT}/"
+  inbox_enabled=true
+fi
+GITHUB_APP_ID=1 GITHUB_PRIVATE_KEY_PATH="$work/app.pem" GITHUB_API_URL="$api_url" OPENAI_BASE_URL=http://127.0.0.1:9/v1 \
+GITHUB_WEBHOOK_SECRET="$secret" CRITICBOT_DATABASE="$work/loadtest.db" Inbox__Enabled="$inbox_enabled" \
+  GitHub__MinimumWriteInterval=00:00:00 Serilog__MinimumLevel__Default=Warning \
   dotnet "$out/bin/criticbot.dll" serve --urls "$URL" > "$work/server.log" 2>&1 &
 server_pid=$!
+# utime + stime of the server process, in seconds.
+cpu_seconds() { awk -v hz="$(getconf CLK_TCK)" '{ printf "%.2f", ($14 + $15) / hz }' "/proc/$server_pid/stat"; }
 for _ in $(seq 1 100); do
   curl -fs "$URL/readyz" >/dev/null 2>&1 && break
   kill -0 "$server_pid" 2>/dev/null || { cat "$work/server.log"; echo "loadtest: server did not start" >&2; exit 1; }
@@ -55,12 +86,30 @@ for _ in $(seq 1 100); do
 done
 
 echo "warm-up (3 s)..."
-wrk -t"$THREADS" -c"$CONNECTIONS" -d3s -s scripts/loadtest.lua "$URL/api/github/webhooks" -- "$work/payload.json" "$signature" warmup >/dev/null
-echo "measuring ($DURATION, $THREADS threads, $CONNECTIONS connections) on $(nproc) cores..."
-wrk -t"$THREADS" -c"$CONNECTIONS" -d"$DURATION" --latency -s scripts/loadtest.lua "$URL/api/github/webhooks" -- "$work/payload.json" "$signature" run
+wrk -t"$THREADS" -c"$CONNECTIONS" -d3s -s scripts/loadtest.lua "$URL/api/github/webhooks" -- "$work/payload.json" "$signature" warmup "${extra[@]}" >/dev/null
+echo "measuring ($DURATION, $THREADS threads, $CONNECTIONS connections, inbox $INBOX) on $(nproc) cores..."
+cpu_before="$(cpu_seconds)"
+wrk -t"$THREADS" -c"$CONNECTIONS" -d"$DURATION" --latency -s scripts/loadtest.lua "$URL/api/github/webhooks" -- "$work/payload.json" "$signature" run "${extra[@]}"
+cpu_run="$(cpu_seconds)"
 
 if command -v sqlite3 >/dev/null 2>&1; then
-  echo "stored: $(sqlite3 "$work/loadtest.db" "SELECT COUNT(*) FROM deliveries WHERE delivery_id LIKE 'run-%'") measured deliveries, database $(du -sh "$work" | cut -f1)"
+  stored="$(sqlite3 "$work/loadtest.db" "SELECT COUNT(*) FROM deliveries WHERE delivery_id LIKE 'run-%'")"
+  echo "stored: $stored measured deliveries, database $(du -sh "$work" | cut -f1)"
+  echo "server CPU during the run: $(awk -v a="$cpu_before" -v b="$cpu_run" -v n="$stored" 'BEGIN { printf "%.1f s, %.1f us per delivery", b - a, (b - a) * 1e6 / n }')"
+  if [ "$INBOX" = "on" ]; then
+    echo "waiting for the inbox to drain (at most 300 s)..."
+    for _ in $(seq 1 1500); do
+      left="$(sqlite3 "$work/loadtest.db" "SELECT COUNT(*) FROM deliveries WHERE status IN ('pending','processing')" 2>/dev/null || echo 1)"
+      [ "$left" = "0" ] && break
+      sleep 0.2
+    done
+    cpu_drained="$(cpu_seconds)"
+    echo "left unhandled: $left"
+    sqlite3 "$work/loadtest.db" "SELECT CASE WHEN outcome LIKE 'coalesced%' THEN 'coalesced' ELSE COALESCE(outcome, status) END AS o, COUNT(*) FROM deliveries GROUP BY o ORDER BY 2 DESC" | sed 's/^/  /'
+    total="$(sqlite3 "$work/loadtest.db" "SELECT COUNT(*) FROM deliveries")"
+    echo "server CPU from the run's start until drained: $(awk -v a="$cpu_before" -v b="$cpu_drained" -v n="$stored" 'BEGIN { printf "%.1f s, %.1f us per measured delivery (intake and handling)", b - a, (b - a) * 1e6 / n }')"
+    echo "stub GitHub requests (all $total deliveries, warm-up included): $(curl -fs "http://127.0.0.1:${STUB_PORT}/_stats")"
+  fi
 fi
 if grep -q '"@l":"Error"\|"@l":"Fatal"' "$work/server.log"; then
   echo "server logged errors:"; grep '"@l":"Error"\|"@l":"Fatal"' "$work/server.log" | head -5

@@ -46,6 +46,28 @@ public sealed record CriticOptions
 
     public ChunkingOptions Chunking { get; init; } = new();
 
+    /// <summary>
+    /// The most chunks one review sends to the model; chunks past it (in diff order) are not reviewed and their
+    /// files are named in <see cref="CritiqueResult.SkippedFiles"/>. With the defaults a pull request of any size
+    /// costs at most <see cref="MaxModelCalls"/> calls.
+    /// </summary>
+    public int MaxChunks { get; init; } = 50;
+
+    /// <summary>The most prompt tokens one review sends, over every chunk and sample (an estimate made before sending).</summary>
+    public long MaxPromptTokens { get; init; } = 1_000_000;
+
+    /// <summary>
+    /// The most model calls one review makes, retries of unparseable answers included: chunks are taken while
+    /// chunks × samples fit, and a retry happens only while calls are left. 0 reviews nothing.
+    /// </summary>
+    public int MaxModelCalls { get; init; } = 200;
+
+    /// <summary>Why <see cref="MaxModelCalls"/> is what it is, in words for the summary (e.g. an hourly budget); null: this review's own limit.</summary>
+    public string? ModelCallsLimitName { get; init; }
+
+    /// <summary>Who the review is for (the installation): a shared cap on model calls takes turns between tenants.</summary>
+    public string? Tenant { get; init; }
+
     /// <summary>Null when usable; otherwise a one-line error naming the bad option.</summary>
     public string? Validate() => this switch
     {
@@ -56,6 +78,9 @@ public sealed record CriticOptions
         { Temperature: < 0 or > 2 } => $"temperature must be from 0 to 2, not {Temperature}",
         { MaxOutputTokens: < 1 } => $"max output tokens must be at least 1, not {MaxOutputTokens}",
         { Chunking.MaxChunkTokens: < 1 } => $"max chunk tokens must be at least 1, not {Chunking.MaxChunkTokens}",
+        { MaxChunks: < 1 } => $"max chunks must be at least 1, not {MaxChunks}",
+        { MaxPromptTokens: < 1 } => $"max prompt tokens must be at least 1, not {MaxPromptTokens}",
+        { MaxModelCalls: < 0 } => $"max model calls must not be negative, not {MaxModelCalls}",
         _ => null,
     };
 
@@ -128,13 +153,21 @@ public sealed class CriticEngine
 
     /// <exception cref="ModelUnavailableException">The model cannot be reached or refuses the key.</exception>
     /// <exception cref="ArgumentException">The options fail <see cref="CriticOptions.Validate"/>.</exception>
-    public async Task<CritiqueResult> ReviewAsync(ParsedDiff diff, CriticOptions options, CancellationToken cancellationToken)
+    public Task<CritiqueResult> ReviewAsync(ParsedDiff diff, CriticOptions options, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(diff);
-        var plan = Plan(diff, options);
+        return ReviewAsync(Plan(diff, options), options, cancellationToken);
+    }
+
+    /// <summary>Reviews a plan made by <see cref="Plan"/> (so a caller that sizes a budget from it chunks once).</summary>
+    public async Task<CritiqueResult> ReviewAsync(ChunkPlan plan, CriticOptions options, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(plan);
+        Checked(options);
+        var budgeted = WithinBudget(plan, options);
         var pipeline = new CritiquePipeline(_model, _scorer, _prompts);
         return await pipeline.RunAsync(
-            [.. plan.Chunks.Select(c => new ChunkToReview(c.Index, c.Text, c.Files))],
+            [.. budgeted.Chunks.Select(c => new ChunkToReview(c.Index, c.Text, c.Files))],
             new PipelineSettings
             {
                 Samples = options.Samples,
@@ -146,10 +179,78 @@ public sealed class CriticEngine
                 Guidance = options.Guidance,
                 RepositoryHost = options.RepositoryHost,
                 Repository = options.Repository,
+                MaxModelCalls = options.MaxModelCalls,
+                Tenant = options.Tenant,
             },
-            plan.SkippedFiles,
-            plan.Truncations,
+            [.. plan.SkippedFiles, .. budgeted.NotReviewed],
+            [.. plan.Truncations, .. budgeted.Notes],
             cancellationToken);
+    }
+
+    /// <summary>The most model calls a review of this plan can make under the options (the first answers and their retries).</summary>
+    public static int ModelCallsNeeded(ChunkPlan plan, CriticOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(plan);
+        ArgumentNullException.ThrowIfNull(options);
+        var chunks = Math.Min(plan.Chunks.Count, options.MaxChunks);
+        return (int)Math.Min(options.MaxModelCalls, (long)chunks * options.Samples * CritiqueSampler.AttemptsPerSample);
+    }
+
+    private sealed record BudgetedPlan(IReadOnlyList<DiffChunk> Chunks, IReadOnlyList<SkippedFile> NotReviewed, IReadOnlyList<string> Notes);
+
+    /// <summary>
+    /// The chunks, in diff order, that fit the review's budgets (chunks, prompt tokens, model calls); every file
+    /// past the first that does not fit is named, so nothing goes unreviewed silently.
+    /// </summary>
+    private BudgetedPlan WithinBudget(ChunkPlan plan, CriticOptions options)
+    {
+        // The prompt around a chunk costs the same for every chunk: count it once, add each chunk's own tokens.
+        var estimator = new PromptBuilder(() => new string('0', 24));
+        var promptOverhead = CountPrompt(estimator.Build("", options.Guidance), _tokens);
+        var kept = new List<DiffChunk>();
+        long promptTokens = 0;
+        string? limit = null;
+        foreach (var chunk in plan.Chunks)
+        {
+            var cost = (long)(chunk.EstimatedTokens + promptOverhead) * options.Samples;
+            limit = kept.Count >= options.MaxChunks ? $"this review's budget of {options.MaxChunks} chunks"
+                : (long)(kept.Count + 1) * options.Samples > options.MaxModelCalls
+                    ? options.ModelCallsLimitName ?? $"this review's budget of {options.MaxModelCalls} model calls"
+                : promptTokens + cost > options.MaxPromptTokens ? $"this review's budget of {options.MaxPromptTokens} prompt tokens"
+                : null;
+            if (limit is not null)
+            {
+                break;
+            }
+
+            kept.Add(chunk);
+            promptTokens += cost;
+        }
+
+        if (limit is null)
+        {
+            return new BudgetedPlan(plan.Chunks, [], []);
+        }
+
+        var reviewedPaths = kept.SelectMany(c => c.Files).Select(f => f.Path).ToHashSet(StringComparer.Ordinal);
+        var notReviewed = new List<SkippedFile>();
+        var named = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var file in plan.Chunks.Skip(kept.Count).SelectMany(c => c.Files))
+        {
+            if (named.Add(file.Path))
+            {
+                notReviewed.Add(new SkippedFile(file.Path, reviewedPaths.Contains(file.Path)
+                    ? $"partly reviewed: the rest is over {limit}"
+                    : $"not reviewed: over {limit}"));
+            }
+        }
+
+        var notes = new[]
+        {
+            string.Create(System.Globalization.CultureInfo.InvariantCulture,
+                $"Reviewed {kept.Count} of {plan.Chunks.Count} chunks: the rest ({notReviewed.Count} files) is over {limit}."),
+        };
+        return new BudgetedPlan(kept, notReviewed, notes);
     }
 
     private static int CountPrompt(ChatPrompt prompt, ITokenCounter tokens) =>

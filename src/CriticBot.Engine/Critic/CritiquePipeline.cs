@@ -23,6 +23,11 @@ internal sealed record PipelineSettings
     public required PromptGuidance Guidance { get; init; }
     public required string RepositoryHost { get; init; }
     public string? Repository { get; init; }
+
+    /// <summary>The most model calls, retries included (the chunks were already cut to fit the first answers).</summary>
+    public int MaxModelCalls { get; init; } = int.MaxValue;
+
+    public string? Tenant { get; init; }
 }
 
 /// <summary>prompt → samples → grounding → selection → sanitised comments, for chunks already planned.</summary>
@@ -43,7 +48,14 @@ internal sealed class CritiquePipeline(ICriticModel model, IHighlightScorer scor
             using var sampler = new CritiqueSampler(model, settings.MaxConcurrency);
             samples = await sampler.SampleAsync(
                 [.. promptRecords.Select(p => (p.ChunkIndex, p.Prompt))],
-                new SamplingSettings { Samples = settings.Samples, Temperature = settings.Temperature, MaxOutputTokens = settings.MaxOutputTokens },
+                new SamplingSettings
+                {
+                    Samples = settings.Samples,
+                    Temperature = settings.Temperature,
+                    MaxOutputTokens = settings.MaxOutputTokens,
+                    MaxCalls = settings.MaxModelCalls,
+                    Tenant = settings.Tenant,
+                },
                 cancellationToken);
         }
 

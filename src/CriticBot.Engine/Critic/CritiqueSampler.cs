@@ -25,6 +25,15 @@ public sealed record SamplingSettings
     public required int Samples { get; init; }
     public float Temperature { get; init; } = 0.8f;
     public int MaxOutputTokens { get; init; } = 2048;
+
+    /// <summary>
+    /// The most calls in all, retries included. Every sample's first call always happens (the caller sizes the
+    /// prompts to fit); a retry of an unparseable answer happens only while calls are left.
+    /// </summary>
+    public int MaxCalls { get; init; } = int.MaxValue;
+
+    /// <summary>Passed on as <see cref="ModelRequest.Tenant"/>.</summary>
+    public string? Tenant { get; init; }
 }
 
 /// <summary>
@@ -36,6 +45,9 @@ public sealed record SamplingSettings
 /// </summary>
 public sealed class CritiqueSampler : IDisposable
 {
+    /// <summary>The first answer, and one retry for an answer that does not parse.</summary>
+    public const int AttemptsPerSample = 2;
+
     private readonly ICriticModel _model;
     private readonly SemaphoreSlim _gate;
 
@@ -55,12 +67,13 @@ public sealed class CritiqueSampler : IDisposable
         ArgumentNullException.ThrowIfNull(prompts);
         ArgumentNullException.ThrowIfNull(settings);
         using var stopAll = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        var retries = new RetryBudget(Math.Max(0L, settings.MaxCalls - (long)prompts.Count * settings.Samples));
         var tasks = new List<Task<CritiqueSample>>();
         foreach (var (chunkIndex, prompt) in prompts)
         {
             for (var sample = 0; sample < settings.Samples; sample++)
             {
-                tasks.Add(RunSampleAsync(chunkIndex, sample, prompt, settings, stopAll));
+                tasks.Add(RunSampleAsync(chunkIndex, sample, prompt, settings, retries, stopAll));
             }
         }
 
@@ -88,7 +101,7 @@ public sealed class CritiqueSampler : IDisposable
     }
 
     private async Task<CritiqueSample> RunSampleAsync(
-        int chunkIndex, int sampleIndex, ChatPrompt prompt, SamplingSettings settings, CancellationTokenSource stopAll)
+        int chunkIndex, int sampleIndex, ChatPrompt prompt, SamplingSettings settings, RetryBudget retries, CancellationTokenSource stopAll)
     {
         var request = new ModelRequest
         {
@@ -96,15 +109,21 @@ public sealed class CritiqueSampler : IDisposable
             UserPrompt = prompt.User,
             Temperature = settings.Temperature,
             MaxOutputTokens = settings.MaxOutputTokens,
+            Tenant = settings.Tenant,
         };
 
         var calls = 0;
         var promptTokens = 0;
         var completionTokens = 0;
         string? error = null;
-        const int attempts = 2; // the first answer, and one retry for an answer that does not parse
-        for (var attempt = 0; attempt < attempts; attempt++)
+        for (var attempt = 0; attempt < AttemptsPerSample; attempt++)
         {
+            if (attempt > 0 && !retries.TryTake())
+            {
+                error += " (not retried: the review's model-call budget is spent)";
+                break;
+            }
+
             ModelAnswer answer;
             await _gate.WaitAsync(stopAll.Token);
             try
@@ -166,4 +185,12 @@ public sealed class CritiqueSampler : IDisposable
     }
 
     public void Dispose() => _gate.Dispose();
+
+    /// <summary>Calls left for retries, shared by every sample of one review.</summary>
+    private sealed class RetryBudget(long calls)
+    {
+        private long _left = calls;
+
+        public bool TryTake() => Interlocked.Decrement(ref _left) >= 0;
+    }
 }

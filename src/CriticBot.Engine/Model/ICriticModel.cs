@@ -10,6 +10,12 @@ public sealed record ModelRequest
 
     /// <summary>Ask for the critique JSON schema as the response format where the server supports it.</summary>
     public bool UseJsonSchema { get; init; } = true;
+
+    /// <summary>
+    /// Who the call is for (in the service, the GitHub installation): a shared cap on model calls takes turns
+    /// between tenants, so one cannot starve the others. Never sent to the model.
+    /// </summary>
+    public string? Tenant { get; init; }
 }
 
 /// <summary>What came back: the raw text, never trusted, and the token usage.</summary>

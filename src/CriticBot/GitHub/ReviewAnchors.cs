@@ -1,25 +1,55 @@
+using CriticBot.Engine.Chunking;
 using CriticBot.Engine.Diff;
 
 namespace CriticBot.GitHub;
 
-/// <summary>Checks draft comments against GitHub's own per-file patches, with the engine's diff parser and index.</summary>
+/// <summary>
+/// GitHub's own per-file patches as a diff, and the one check of whether GitHub will anchor a comment there:
+/// used by the reviewer (what to post) and by the publisher (what to move into the body after a 422).
+/// </summary>
 public static class ReviewAnchors
 {
+    /// <summary>
+    /// The pull request's files as a diff, each parsed from GitHub's patch (a file listed twice counts once).
+    /// Files GitHub sends no patch for (binary, too large) are in <paramref name="noPatch"/> instead; a pure rename
+    /// or copy has no patch and nothing to say about it.
+    /// </summary>
+    public static ParsedDiff DiffOf(IReadOnlyList<ChangedFile> files, out List<SkippedFile> noPatch)
+    {
+        ArgumentNullException.ThrowIfNull(files);
+        noPatch = [];
+        var parsed = new List<FileDiff>(files.Count);
+        var seen = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var file in files)
+        {
+            if (!seen.Add(file.Filename))
+            {
+                continue;
+            }
+
+            if (string.IsNullOrEmpty(file.Patch))
+            {
+                if (file.Additions + file.Deletions > 0 || file.Status is not ("renamed" or "copied"))
+                {
+                    noPatch.Add(new SkippedFile(file.Filename, "no patch from GitHub (binary or too large)"));
+                }
+
+                continue;
+            }
+
+            parsed.Add(DiffParser.ParseFilePatch(file.Filename, file.Patch, file.PreviousFilename, Kind(file.Status)));
+        }
+
+        return new ParsedDiff { Files = parsed };
+    }
+
     /// <summary>Splits <paramref name="comments"/> into those GitHub should accept and those it cannot anchor.</summary>
     public static (IReadOnlyList<DraftComment> Valid, IReadOnlyList<DraftComment> Invalid) Split(
         IReadOnlyList<DraftComment> comments, IReadOnlyList<ChangedFile> files)
     {
         ArgumentNullException.ThrowIfNull(comments);
         ArgumentNullException.ThrowIfNull(files);
-        var index = new DiffIndex(new ParsedDiff
-        {
-            // Only the files GitHub lists count, each parsed from GitHub's patch (none for binary or too-large files).
-            Files = files
-                .GroupBy(file => file.Filename, StringComparer.Ordinal)
-                .Select(group => group.First())
-                .Select(file => DiffParser.ParseFilePatch(file.Filename, file.Patch, file.PreviousFilename, Kind(file.Status)))
-                .ToList(),
-        });
+        var index = new DiffIndex(DiffOf(files, out _));
         var valid = new List<DraftComment>();
         var invalid = new List<DraftComment>();
         foreach (var comment in comments)

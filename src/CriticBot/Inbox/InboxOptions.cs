@@ -29,8 +29,12 @@ public sealed class InboxOptions
     /// </summary>
     public TimeSpan MaxRetryAfter { get; set; } = TimeSpan.FromMinutes(65);
 
-    /// <summary>How long a claim lives without renewal; a crashed worker's deliveries return after this.</summary>
-    public TimeSpan Lease { get; set; } = TimeSpan.FromMinutes(5);
+    /// <summary>
+    /// How long a claim lives without renewal; a crashed worker's deliveries return after this. Renewed every third
+    /// of it while the handler runs, so it can be short: a restarted process or another replica resumes a killed
+    /// one's deliveries within about this long.
+    /// </summary>
+    public TimeSpan Lease { get; set; } = TimeSpan.FromSeconds(30);
 
     /// <summary>How often the worker looks for due retries and other processes' expired leases.</summary>
     public TimeSpan PollInterval { get; set; } = TimeSpan.FromSeconds(2);
@@ -47,9 +51,9 @@ public sealed class InboxOptions
             return "Inbox:MaxRetryAfter must not be negative.";
         }
 
-        if (Lease < TimeSpan.FromSeconds(1))
+        if (Lease < TimeSpan.FromSeconds(3))
         {
-            return "Inbox:Lease must be at least one second.";
+            return "Inbox:Lease must be at least three seconds (it is renewed every third of it).";
         }
 
         return PollInterval <= TimeSpan.Zero ? "Inbox:PollInterval must be positive." : null;

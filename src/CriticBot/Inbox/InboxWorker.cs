@@ -36,16 +36,23 @@ public sealed partial class InboxWorker(
         var running = new HashSet<Task>();
         while (!stoppingToken.IsCancellationRequested)
         {
-            await ClaimWhileRoomAsync(running, settings, stoppingToken);
+            var foundNothing = await ClaimWhileRoomAsync(running, settings, stoppingToken);
 
-            // Sleep until intake stores something, a handler finishes (room for more), or the poll interval
-            // passes (due retries, other processes' expired leases).
+            // Sleep until a handler finishes (room for more), the poll interval passes (due retries, other
+            // processes' expired leases), or intake stores something. Under a flood, intake wakes us for nearly
+            // every delivery: with no room those wakes are ignored (only a finished handler makes room), and after
+            // a claim that found nothing the next one waits a moment, so a flood does not become a stream of claim
+            // queries competing with intake for the database.
             using var waitCancellation = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken);
             var wakeUps = new List<Task>(running)
             {
-                signal.WaitAsync(waitCancellation.Token),
                 Task.Delay(settings.PollInterval, time, waitCancellation.Token),
             };
+            if (running.Count < settings.MaxConcurrency)
+            {
+                wakeUps.Add(foundNothing ? SignalThenPauseAsync(waitCancellation.Token) : signal.WaitAsync(waitCancellation.Token));
+            }
+
             await Task.WhenAny(wakeUps);
             await waitCancellation.CancelAsync();
             running.RemoveWhere(task => task.IsCompleted);
@@ -55,7 +62,17 @@ public sealed partial class InboxWorker(
         await Task.WhenAll(running);
     }
 
-    private async Task ClaimWhileRoomAsync(HashSet<Task> running, InboxOptions settings, CancellationToken stoppingToken)
+    /// <summary>Between claims that found nothing, how long new deliveries alone wait before the next claim.</summary>
+    public static readonly TimeSpan EmptyClaimPause = TimeSpan.FromMilliseconds(100);
+
+    private async Task SignalThenPauseAsync(CancellationToken ct)
+    {
+        await signal.WaitAsync(ct);
+        await Task.Delay(EmptyClaimPause, time, ct);
+    }
+
+    /// <summary>Claims while there is room; true when a claim found nothing ready.</summary>
+    private async Task<bool> ClaimWhileRoomAsync(HashSet<Task> running, InboxOptions settings, CancellationToken stoppingToken)
     {
         try
         {
@@ -64,7 +81,7 @@ public sealed partial class InboxWorker(
                 var claimed = await store.ClaimNextDeliveryAsync(WorkerId, settings.Lease, time.GetUtcNow(), stoppingToken);
                 if (claimed is null)
                 {
-                    return;
+                    return true;
                 }
 
                 running.Add(Task.Run(() => ProcessAsync(claimed, settings, stoppingToken), CancellationToken.None));
@@ -78,6 +95,8 @@ public sealed partial class InboxWorker(
             // The database hiccuped: keep the worker alive and try again at the next wake-up.
             LogClaimFailed(logger, ex);
         }
+
+        return false;
     }
 
     private async Task ProcessAsync(ClaimedDelivery claimed, InboxOptions settings, CancellationToken stoppingToken)

@@ -17,7 +17,7 @@ namespace CriticBot.Review;
 /// </summary>
 public static class ReviewCommand
 {
-    public const string SamplesVariable = "CRITICBOT_SAMPLES";
+    public const string SamplesVariable = Reviews.ReviewPipelineSettings.SamplesSetting;
 
     /// <param name="stdin">Where "--diff -" reads from; the console by default.</param>
     /// <param name="environment">The environment; the process's by default (tests pass their own).</param>
@@ -137,14 +137,14 @@ public static class ReviewCommand
     private static (CriticOptions? Options, string? Error) BuildOptions(ReviewArguments arguments, IConfiguration settings)
     {
         var samples = arguments.Samples;
-        if (samples is null && settings[SamplesVariable] is { Length: > 0 } configured)
+        if (samples is null)
         {
-            if (!int.TryParse(configured.Trim(), NumberStyles.Integer, CultureInfo.InvariantCulture, out var parsed))
+            if (!Reviews.ReviewPipelineSettings.TryReadSamples(settings[SamplesVariable], out var configured, out var samplesError))
             {
-                return (null, $"{SamplesVariable} must be a whole number, not '{configured}'");
+                return (null, samplesError);
             }
 
-            samples = parsed;
+            samples = configured;
         }
 
         var defaults = new CriticOptions();

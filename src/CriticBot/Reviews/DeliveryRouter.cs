@@ -14,7 +14,9 @@ public sealed partial class DeliveryRouter(
     PullRequestReviewer reviewer,
     InstallationRecorder installations,
     IGitHubGateway github,
+    ICriticBotStore store,
     IOptions<InboxOptions> inbox,
+    TimeProvider time,
     ILogger<DeliveryRouter> logger) : IDeliveryHandler
 {
     public const string ReviewCommand = "/critic review";
@@ -64,13 +66,38 @@ public sealed partial class DeliveryRouter(
             return $"ignored: pull_request.{payload.Action}";
         }
 
-        return await reviewer.ReviewAsync(new ReviewRequest
+        return await ReviewCoalescingAsync(delivery, new ReviewRequest
         {
             InstallationId = payload.InstallationId,
             Repository = payload.Repository,
             Number = payload.Number,
             LastAttempt = delivery.Attempt >= inbox.Value.MaxAttempts,
         }, ct);
+    }
+
+    /// <summary>
+    /// Reviews the pull request's current head, and lets that one look-up stand for every pull_request delivery
+    /// of the PR that was stored before it (a burst of pushes, redeliveries): they are finished as coalesced
+    /// instead of each looking up the same head again. Deliveries stored after the look-up stay queued: they may
+    /// carry a newer push. Nothing is coalesced when the review throws (they are then handled on their own).
+    /// </summary>
+    private async Task<string> ReviewCoalescingAsync(ClaimedDelivery delivery, ReviewRequest request, CancellationToken ct)
+    {
+        // Read before the review looks up the head: GitHub sent each delivery at or below this id after its push,
+        // so the look-up that follows sees that push (ids are drawn in insertion order on SQLite and PostgreSQL).
+        var seenUpTo = await store.GetLatestDeliveryIdAsync(request.Repository, request.Number, ct) ?? delivery.Id;
+        var outcome = await reviewer.ReviewAsync(request with { DeliveriesSeenUpTo = seenUpTo }, ct);
+        if (seenUpTo > delivery.Id)
+        {
+            var coalesced = await store.CoalesceDeliveriesAsync(request.Repository, request.Number, WebhookEvents.PullRequest,
+                delivery.Id, seenUpTo, $"coalesced into delivery {delivery.DeliveryId}: {outcome}", time.GetUtcNow(), ct);
+            if (coalesced > 0)
+            {
+                LogCoalesced(coalesced, delivery.DeliveryId);
+            }
+        }
+
+        return outcome;
     }
 
     private async Task<string> OnIssueCommentAsync(ClaimedDelivery delivery, CancellationToken ct)
@@ -88,7 +115,7 @@ public sealed partial class DeliveryRouter(
             return $"ignored: {payload.CommenterLogin} has {permission} access, review commands need write";
         }
 
-        return await reviewer.ReviewAsync(new ReviewRequest
+        return await ReviewCoalescingAsync(delivery, new ReviewRequest
         {
             InstallationId = payload.InstallationId,
             Repository = payload.Repository,
@@ -102,6 +129,9 @@ public sealed partial class DeliveryRouter(
     public static bool IsReviewCommand(string body) =>
         body.ReplaceLineEndings("\n").Split('\n')
             .Any(line => line.Trim().Equals(ReviewCommand, StringComparison.OrdinalIgnoreCase));
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Coalesced {Count} queued pull_request deliveries into delivery {DeliveryId}")]
+    private partial void LogCoalesced(int count, string deliveryId);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Delivery {DeliveryId} ({Event}.{Action}): {Outcome}")]
     private partial void LogOutcome(string deliveryId, string @event, string? action, string outcome);

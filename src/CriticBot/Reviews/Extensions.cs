@@ -35,19 +35,35 @@ public sealed class ReviewPipelineSettings
             return new ReviewPipelineSettings { Error = modelError };
         }
 
-        var samplesText = configuration[SamplesSetting];
-        int? samples = null;
-        if (!string.IsNullOrWhiteSpace(samplesText))
+        if (!TryReadSamples(configuration[SamplesSetting], out var samples, out var samplesError))
         {
-            if (!int.TryParse(samplesText, NumberStyles.Integer, CultureInfo.InvariantCulture, out var n) || n is < 1 or > CriticOptions.MaxSamples)
-            {
-                return new ReviewPipelineSettings { Error = $"{SamplesSetting} must be a whole number from 1 to {CriticOptions.MaxSamples}, not '{samplesText}'" };
-            }
-
-            samples = n;
+            return new ReviewPipelineSettings { Error = samplesError };
         }
 
         return new ReviewPipelineSettings { GitHub = gitHub, Model = model, Samples = samples };
+    }
+
+    /// <summary>
+    /// The one reader of <c>CRITICBOT_SAMPLES</c> (the service and <c>criticbot review</c>): empty means unset;
+    /// otherwise a whole number from 1 to <see cref="CriticOptions.MaxSamples"/>.
+    /// </summary>
+    public static bool TryReadSamples(string? text, out int? samples, out string? error)
+    {
+        samples = null;
+        error = null;
+        if (string.IsNullOrWhiteSpace(text))
+        {
+            return true;
+        }
+
+        if (!int.TryParse(text.Trim(), NumberStyles.Integer, CultureInfo.InvariantCulture, out var n) || n is < 1 or > CriticOptions.MaxSamples)
+        {
+            error = $"{SamplesSetting} must be a whole number from 1 to {CriticOptions.MaxSamples}, not '{text}'";
+            return false;
+        }
+
+        samples = n;
+        return true;
     }
 
     internal sealed class Validator : IValidateOptions<ReviewPipelineSettings>
@@ -102,6 +118,13 @@ public static class ReviewsServiceCollectionExtensions
             .Validate(o => o.MaxConcurrency >= 1, "Review:MaxConcurrency must be at least 1")
             .Validate(o => o.MaxModelCalls >= 1, "Review:MaxModelCalls must be at least 1")
             .Validate(o => !string.IsNullOrWhiteSpace(o.WorkerId), "Review:WorkerId must not be empty")
+            .Validate(o => o.ReviewLease >= TimeSpan.FromSeconds(3), "Review:ReviewLease must be at least 3 seconds (it is renewed every third of it)")
+            .Validate(o => o.SupersedeCheckInterval > TimeSpan.Zero, "Review:SupersedeCheckInterval must be positive")
+            .Validate(o => o.MaxChunks >= 1, "Review:MaxChunks must be at least 1")
+            .Validate(o => o.MaxPromptTokens >= 1, "Review:MaxPromptTokens must be at least 1")
+            .Validate(o => o.MaxModelCallsPerReview >= 1, "Review:MaxModelCallsPerReview must be at least 1")
+            .Validate(o => o.RepositoryModelCallsPerHour >= 0 && o.AuthorModelCallsPerHour >= 0,
+                "Review:RepositoryModelCallsPerHour and Review:AuthorModelCallsPerHour must not be negative")
             .ValidateOnStart();
 
         services.TryAddSingleton(TimeProvider.System);
@@ -111,6 +134,13 @@ public static class ReviewsServiceCollectionExtensions
             sp.GetRequiredService<IOptions<ReviewOptions>>().Value.MaxModelCalls));
         services.AddSingleton<ITokenCounter, TiktokenTokenCounter>();
         services.AddSingleton(sp => new CriticEngine(sp.GetRequiredService<ICriticModel>(), sp.GetRequiredService<ITokenCounter>()));
+        // The pipeline's steps (see PullRequestReviewer), each a type of its own.
+        services.AddSingleton<ReviewDecider>();
+        services.AddSingleton<ReviewLedger>();
+        services.AddSingleton<ReviewClaims>();
+        services.AddSingleton<ReviewCheckRuns>();
+        services.AddSingleton<IncrementalDiff>();
+        services.AddSingleton<ModelCallBudgets>();
         services.AddSingleton<PullRequestReviewer>();
         services.RemoveAll<IDeliveryHandler>();
         services.AddSingleton<IDeliveryHandler, DeliveryRouter>();

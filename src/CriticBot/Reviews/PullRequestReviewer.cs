@@ -1,10 +1,5 @@
-using System.Net;
-using System.Text.Json;
 using CriticBot.Engine;
 using CriticBot.Engine.Chunking;
-using CriticBot.Engine.Critic;
-using CriticBot.Engine.Diff;
-using CriticBot.Engine.Model;
 using CriticBot.GitHub;
 using CriticBot.Inbox;
 using CriticBot.Storage;
@@ -24,6 +19,12 @@ public sealed record ReviewRequest
 
     /// <summary>No retry follows if this attempt fails: what it shows (the check run) must be final.</summary>
     public bool LastAttempt { get; init; } = true;
+
+    /// <summary>
+    /// The highest delivery id of this pull request stored before the review looked up its head: a pull_request
+    /// delivery above it may carry a newer push, which cancels this review. Null: no such watch.
+    /// </summary>
+    public long? DeliveriesSeenUpTo { get; init; }
 }
 
 /// <summary>Every sample failed (model errors, unparseable answers): retried rather than posting an empty review.</summary>
@@ -37,136 +38,83 @@ public sealed class ReviewBusyException(string message, TimeSpan? retryAfter = n
 }
 
 /// <summary>
-/// One push, one review, exactly once: claims (repository, PR, head SHA) in the store, reviews the diff with the
-/// engine, and posts one review through the publisher. Redeliveries and racing deliveries find the claim taken
-/// or done; a newer push marks older work superseded before it posts; a crash after posting is recognised by the
-/// head marker in the review body.
+/// One push, one review, exactly once. The pipeline's steps, each a type of its own: decide whether to review
+/// (<see cref="ReviewDecider"/>), claim the head (<see cref="ReviewClaims"/>), show a check run
+/// (<see cref="ReviewCheckRuns"/>), take the diff since the last review (<see cref="IncrementalDiff"/>), spend
+/// within the budgets (<see cref="ModelCallBudgets"/>) on the critic (<see cref="CriticEngine"/>), keep what can be
+/// anchored and was not said before (<see cref="CommentFilter"/>), write the body (<see cref="ReviewBody"/>),
+/// post it (<see cref="ReviewPublisher"/>) and record it (<see cref="ReviewLedger"/>).
 /// </summary>
 public sealed partial class PullRequestReviewer(
-    IGitHubGateway github,
-    ReviewPublisher publisher,
-    ICriticBotStore store,
+    ReviewDecider decider,
+    ReviewClaims claims,
+    ReviewCheckRuns checkRuns,
+    IncrementalDiff incrementalDiff,
+    ModelCallBudgets budgets,
     CriticEngine engine,
+    ReviewPublisher publisher,
+    ReviewLedger ledger,
     IOptions<ReviewOptions> options,
-    TimeProvider time,
     ILogger<PullRequestReviewer> logger)
 {
-    // The claim is held while its lease is not yet past: come back just after it.
-    private static readonly TimeSpan BusySlack = TimeSpan.FromMilliseconds(250);
-
     private readonly ReviewOptions _options = options.Value;
 
     /// <summary>Reviews the pull request's head; returns the outcome in words for the delivery record.</summary>
     public async Task<string> ReviewAsync(ReviewRequest request, CancellationToken ct)
     {
-        var repo = RepoRef.Parse(request.Repository);
-        var pr = await github.GetPullRequestAsync(request.InstallationId, repo, request.Number, ct);
-        if (pr is null)
+        ArgumentNullException.ThrowIfNull(request);
+        var decision = await decider.DecideAsync(request, ct);
+        if (decision.Target is not { } target)
         {
-            return "skipped: pull request not found";
+            return decision.Skipped!;
         }
 
-        if (!string.Equals(pr.State, "open", StringComparison.OrdinalIgnoreCase))
+        var claim = await claims.ClaimAsync(request, target, ct);
+        if (claim.Review is not { } review)
         {
-            return "skipped: pull request is closed";
+            return claim.Outcome!;
         }
 
-        // Skips are decided before any claim, so a skipped head can still be reviewed on a maintainer's request.
-        var config = RepositoryConfig.Parse(
-            await github.GetFileContentAsync(request.InstallationId, repo, RepositoryConfig.Path, pr.BaseRef, ct));
-        if (!config.Enabled)
+        await using (review)
         {
-            return "skipped: disabled by configuration";
+            var checkRun = await checkRuns.BeginAsync(request, target, ct);
+            try
+            {
+                return await ReviewClaimedAsync(request, target, review, checkRun, ct);
+            }
+            catch (Exception) when (review.Stopped && !ct.IsCancellationRequested)
+            {
+                if (review.StopReason is not { } stale)
+                {
+                    // Another worker took the claim over (our lease passed): it finishes the review.
+                    throw new ReviewBusyException($"lost the claim on the review of {request.Repository}#{request.Number} at {target.HeadSha}");
+                }
+
+                // A newer push: the review was cancelled, its pending model calls abandoned, and nothing is posted.
+                await checkRun.SupersededAsync(stale);
+                return $"superseded: {stale} while reviewing {target.HeadSha}";
+            }
+            catch (Exception ex) when (ex is not OperationCanceledException)
+            {
+                await checkRun.FailedAsync(ex, request.LastAttempt);
+                throw;
+            }
         }
-
-        if (pr.Draft && !config.ReviewDrafts && !request.Explicit)
-        {
-            return "skipped: draft pull request";
-        }
-
-        // Always the PR's current head, whatever head the delivery named: racing deliveries for one PR then
-        // converge on one key, and a push whose own delivery was lost is still reviewed.
-        var key = new ReviewKey(request.Repository, request.Number, pr.HeadSha);
-        var superseded = await store.MarkSupersededAsync(request.Repository, request.Number, pr.HeadSha, ct);
-        if (superseded > 0)
-        {
-            LogSuperseded(superseded, request.Repository, request.Number, pr.HeadSha);
-        }
-
-        var claim = await store.ClaimReviewAsync(key, pr.BaseSha, _options.WorkerId, _options.ReviewLease, time.GetUtcNow(), ct);
-        switch (claim)
-        {
-            case ReviewClaim.AlreadyDone done:
-                return $"already {done.Status} at {pr.HeadSha}";
-            case ReviewClaim.Busy busy:
-                throw new ReviewBusyException(
-                    $"review of {request.Repository}#{request.Number} at {pr.HeadSha} is held by {busy.HeldBy} until {busy.LeaseUntil:O}",
-                    busy.LeaseUntil - time.GetUtcNow() + BusySlack);
-        }
-
-        var reviewId = ((ReviewClaim.Claimed)claim).ReviewId;
-
-        // A previous attempt may have posted and died before recording it: GitHub's copy decides, by its own fields
-        // (this App's bot account, on this commit), never by text in a body, which a pull request can forge.
-        var botLogin = await github.GetBotLoginAsync(ct);
-        var existing = (await github.ListReviewsAsync(request.InstallationId, repo, request.Number, ct))
-            .FirstOrDefault(r => ReviewBody.IsPostedFor(r, botLogin, pr.HeadSha));
-        if (existing is not null)
-        {
-            await RecordRecoveredAsync(request, repo, reviewId, existing.Id, ct);
-            return $"already posted review {existing.Id} at {pr.HeadSha}";
-        }
-
-        var checkRunId = await BeginCheckRunAsync(request, repo, pr.HeadSha, ct);
-
-        try
-        {
-            return await ReviewClaimedAsync(request, repo, pr, reviewId, config, checkRunId, ct);
-        }
-        catch (Exception ex) when (ex is not OperationCanceledException && checkRunId is not null)
-        {
-            // Retried: the run stays open and the next attempt takes it over. Last attempt: closed, never left spinning.
-            var why = ex is ModelUnavailableException ? "The critic model could not be reached." : "The review failed.";
-            await TryUpdateCheckRunAsync(request, repo, checkRunId.Value, request.LastAttempt
-                ? new CheckRunUpdate { Status = "completed", Conclusion = "neutral", Title = "Review failed", Summary = why }
-                : new CheckRunUpdate { Status = "in_progress", Title = "Review failed; it will be retried", Summary = why });
-            throw;
-        }
-    }
-
-    /// <summary>Shows "Reviewing" on the head commit; a retried review takes over its earlier attempt's open run.</summary>
-    private async Task<long?> BeginCheckRunAsync(ReviewRequest request, RepoRef repo, string headSha, CancellationToken ct)
-    {
-        const string title = "Reviewing";
-        const string summary = "CriticBot is reviewing this push.";
-        if (await github.FindCheckRunAsync(request.InstallationId, repo, headSha, _options.CheckRunName, ct) is { } earlier)
-        {
-            await TryUpdateCheckRunAsync(request, repo, earlier, new CheckRunUpdate { Status = "in_progress", Title = title, Summary = summary });
-            return earlier;
-        }
-
-        return await github.CreateCheckRunAsync(request.InstallationId, repo, new CheckRunDraft
-        {
-            Name = _options.CheckRunName,
-            HeadSha = headSha,
-            Status = "in_progress",
-            Title = title,
-            Summary = summary,
-        }, ct);
     }
 
     private async Task<string> ReviewClaimedAsync(
-        ReviewRequest request, RepoRef repo, PullRequestInfo pr, long reviewId, RepositoryConfig config, long? checkRunId, CancellationToken ct)
+        ReviewRequest request, ReviewTarget target, ClaimedReview review, ReviewCheckRun checkRun, CancellationToken deliveryToken)
     {
-        var prFiles = await github.ListPullRequestFilesAsync(request.InstallationId, repo, request.Number, ct);
-        var (toReview, since) = await ChangesToReviewAsync(request, repo, pr, prFiles, ct);
+        // Until posting starts, a newer push (or a lost claim) cancels the review's own token.
+        var ct = review.Token;
+        var diff = await incrementalDiff.ForAsync(request, target, ct);
 
-        // The PR's own diff decides what GitHub will anchor; on a first review it is also what gets reviewed.
-        var prDiff = BuildDiff(prFiles, out var prNoPatch);
-        var (diff, noPatch) = since is null ? (prDiff, prNoPatch) : (BuildDiff(toReview, out var changedNoPatch), changedNoPatch);
-        var prIndex = new DiffIndex(prDiff);
-        var criticOptions = CriticOptionsFor(config) with { Repository = request.Repository };
-        var result = await engine.ReviewAsync(diff, criticOptions, ct);
+        var criticOptions = CriticOptionsFor(request, target.Config);
+        var plan = engine.Plan(diff.Diff, criticOptions);
+        var allowance = await budgets.ReserveAsync(request, target, CriticEngine.ModelCallsNeeded(plan, criticOptions), ct);
+        criticOptions = allowance.Apply(criticOptions);
+        var result = await engine.ReviewAsync(plan, criticOptions, ct);
+        await allowance.SettleAsync(result.Usage.Calls, ct);
 
         // Not one usable answer: an empty review would read as "no problems found". Retry the delivery instead.
         var sampled = result.Prompts.Count * criticOptions.Samples;
@@ -176,154 +124,75 @@ public sealed partial class PullRequestReviewer(
             throw new CritiqueFailedException($"none of the {sampled} critique samples gave a usable answer (first: {first})");
         }
 
-        // Only what GitHub can anchor in the PR's own diff (an incremental review sees the compare diff), and
-        // never again what was already said on the same code.
-        var posted = await store.GetPostedFingerprintsAsync(request.Repository, request.Number, ct);
-        var toPost = new List<ReviewComment>();
-        var alreadyPosted = 0;
-        foreach (var comment in result.Comments)
+        var posted = await ledger.GetPostedFingerprintsAsync(request.Repository, request.Number, ct);
+        var comments = CommentFilter.Filter(result.Comments, diff.PullRequestIndex, posted);
+
+        if (await review.StaleBeforePostingAsync() is { } stale)
         {
-            if (posted.Contains(CommentFingerprint.Of(comment.Path, comment.Side, comment.Quote)))
-            {
-                alreadyPosted++;
-            }
-            else if (comment.StartLine is { } start
-                ? prIndex.CanSpan(comment.Path, start, comment.Line, comment.Side)
-                : prIndex.IsCommentable(comment.Path, comment.Line, comment.Side))
-            {
-                toPost.Add(comment);
-            }
+            await checkRun.SupersededAsync(stale);
+            return $"superseded: {stale} while reviewing {target.HeadSha}";
         }
 
-        // A push while the model was thinking makes this review stale: the newer head's delivery reviews it.
-        var current = await github.GetPullRequestAsync(request.InstallationId, repo, request.Number, ct);
-        var superseded = await store.IsSupersededAsync(reviewId, ct);
-        var stale = current is null ? "the pull request is no longer visible"
-            : current.HeadSha != pr.HeadSha ? $"the head moved to {current.HeadSha}"
-            : superseded ? "a newer head was pushed"
-            : null;
-        if (stale is not null)
-        {
-            if (!superseded)
-            {
-                await store.MarkReviewFinishedAsync(reviewId, ReviewStatus.Superseded, stale, ct);
-            }
-
-            if (checkRunId is { } id)
-            {
-                await TryUpdateCheckRunAsync(request, repo, id, new CheckRunUpdate
-                {
-                    Status = "completed",
-                    Conclusion = "skipped",
-                    Title = "Superseded by a newer push",
-                    Summary = $"Not posted: {stale}.",
-                });
-            }
-
-            return $"superseded: {stale} while reviewing {pr.HeadSha}";
-        }
+        review.BeginPosting();
+        ct.ThrowIfCancellationRequested();
+        ct = deliveryToken;
 
         var report = new ReviewReport
         {
-            HeadSha = pr.HeadSha,
-            SinceSha = since,
-            FilesReviewed = diff.Files.Count - result.SkippedFiles.Count,
-            CommentsPosted = toPost.Count,
-            SkippedFiles = [.. noPatch, .. result.SkippedFiles],
+            HeadSha = target.HeadSha,
+            SinceSha = diff.Since,
+            FilesReviewed = diff.Diff.Files.Count - result.SkippedFiles.Count,
+            CommentsPosted = comments.Drafts.Count,
+            SkippedFiles = [.. diff.NoPatch, .. result.SkippedFiles],
             Dropped = result.Dropped,
-            AlreadyPosted = alreadyPosted,
+            AlreadyPosted = comments.AlreadyPosted,
             Truncations = result.Truncations,
-            ConfigProblems = config.Problems,
+            ConfigProblems = target.Config.Problems,
             Usage = result.Usage,
             Precision = criticOptions.Precision,
             MaxComments = criticOptions.MaxComments,
             Samples = criticOptions.Samples,
         };
-        // A push that changed nothing reviewable since the last review (only lockfiles, say) gets no review: an
-        // empty one is noise on the pull request. The check run still says what happened.
-        if (since is not null && report.FilesReviewed == 0 && toPost.Count == 0)
-        {
-            await store.MarkReviewFinishedAsync(reviewId, ReviewStatus.Skipped, "nothing reviewable changed since the last review", ct);
-            if (checkRunId is { } skippedRun)
-            {
-                await TryUpdateCheckRunAsync(request, repo, skippedRun, new CheckRunUpdate
-                {
-                    Status = "completed",
-                    Conclusion = "neutral",
-                    Title = "Nothing new to review",
-                    Summary = ReviewBody.Write(report),
-                });
-            }
 
-            return $"skipped: nothing reviewable changed between {since} and {pr.HeadSha}";
+        // Nothing reviewable changed since the last review (only lockfiles, say), or an hourly budget left too
+        // little for one chunk: no review, since an empty one is noise on the pull request. The check run (and the
+        // delivery's outcome) says what happened and names what was not reviewed.
+        var budgetSpent = allowance.Limit is not null && result.Prompts.Count == 0 && plan.Chunks.Count > 0;
+        if (report.FilesReviewed <= 0 && comments.Drafts.Count == 0 && (diff.Since is not null || budgetSpent))
+        {
+            var reason = budgetSpent
+                ? $"nothing reviewed: too little is left of {allowance.Limit}"
+                : "nothing reviewable changed since the last review";
+            await ledger.FinishAsync(review.ReviewId, ReviewStatus.Skipped, reason, ct);
+            await checkRun.NothingPostedAsync(budgetSpent ? "Model-call budget spent" : "Nothing new to review", ReviewBody.Write(report));
+            return budgetSpent
+                ? $"skipped: {reason}"
+                : $"skipped: nothing reviewable changed between {diff.Since} and {target.HeadSha}";
         }
 
         var draft = new ReviewDraft
         {
-            CommitId = pr.HeadSha,
+            CommitId = target.HeadSha,
             Body = ReviewBody.Write(report),
-            Comments = [.. toPost.Select(ToDraft)],
+            Comments = comments.Drafts,
         };
-        var published = await publisher.PublishAsync(request.InstallationId, repo, request.Number, draft, ct);
-
-        await RecordAsync(reviewId, result, toPost, published, ct);
-        await store.MarkReviewPostedAsync(reviewId, published.ReviewId, JsonSerializer.Serialize(new
+        var published = await publisher.PublishAsync(request.InstallationId, target.Repo, request.Number, draft, ct);
+        await ledger.RecordPostedAsync(review.ReviewId, result, comments, published, new PostedReviewSummary
         {
-            files_reviewed = report.FilesReviewed,
-            comments_posted = published.Posted.Count,
-            comments_moved_to_body = published.MovedToBody.Count,
-            skipped_files = report.SkippedFiles.Count,
-            since = since,
-            dropped = result.Dropped,
-            already_posted = alreadyPosted,
-            usage = result.Usage,
-        }), ct);
+            FilesReviewed = report.FilesReviewed,
+            SkippedFiles = report.SkippedFiles.Count,
+            Since = diff.Since,
+            Dropped = result.Dropped,
+            AlreadyPosted = comments.AlreadyPosted,
+            Usage = result.Usage,
+        }, ct);
+        await checkRun.PostedAsync(published.Posted.Count + published.MovedToBody.Count, draft.Body);
 
-        if (checkRunId is { } run)
-        {
-            await TryUpdateCheckRunAsync(request, repo, run, new CheckRunUpdate
-            {
-                Status = "completed",
-                Conclusion = "neutral",
-                Title = published.Posted.Count + published.MovedToBody.Count == 1 ? "1 comment" : $"{published.Posted.Count + published.MovedToBody.Count} comments",
-                Summary = draft.Body,
-            });
-        }
-
-        LogPosted(published.ReviewId, request.Repository, request.Number, pr.HeadSha, published.Posted.Count, published.MovedToBody.Count);
-        return $"posted review {published.ReviewId} at {pr.HeadSha} with {published.Posted.Count} comments";
+        LogPosted(published.ReviewId, request.Repository, request.Number, target.HeadSha, published.Posted.Count, published.MovedToBody.Count);
+        return $"posted review {published.ReviewId} at {target.HeadSha} with {published.Posted.Count} comments";
     }
 
-    /// <summary>
-    /// The files to review: everything on the first review, and on later pushes only what changed since the last
-    /// reviewed head (GitHub's compare), limited to files still in the PR. A force push that GitHub cannot
-    /// compare falls back to the whole PR.
-    /// </summary>
-    private async Task<(IReadOnlyList<ChangedFile> Files, string? Since)> ChangesToReviewAsync(
-        ReviewRequest request, RepoRef repo, PullRequestInfo pr, IReadOnlyList<ChangedFile> prFiles, CancellationToken ct)
-    {
-        var lastHead = await store.GetLastPostedHeadAsync(request.Repository, request.Number, ct);
-        if (lastHead is null || lastHead == pr.HeadSha)
-        {
-            return (prFiles, null);
-        }
-
-        IReadOnlyList<ChangedFile> changed;
-        try
-        {
-            changed = await github.CompareAsync(request.InstallationId, repo, lastHead, pr.HeadSha, ct);
-        }
-        catch (GitHubRequestException ex) when (ex.StatusCode is HttpStatusCode.NotFound or HttpStatusCode.UnprocessableEntity)
-        {
-            LogCompareFailed(request.Repository, request.Number, lastHead, pr.HeadSha, (int?)ex.StatusCode);
-            return (prFiles, null);
-        }
-
-        var inPullRequest = prFiles.Select(f => f.Filename).ToHashSet(StringComparer.Ordinal);
-        return ([.. changed.Where(f => inPullRequest.Contains(f.Filename))], lastHead);
-    }
-
-    private CriticOptions CriticOptionsFor(RepositoryConfig config) => new()
+    private CriticOptions CriticOptionsFor(ReviewRequest request, RepositoryConfig config) => new()
     {
         Samples = _options.Samples,
         Precision = config.Precision ?? _options.Precision,
@@ -332,148 +201,15 @@ public sealed partial class PullRequestReviewer(
         Instructions = config.Instructions,
         Language = config.Language,
         RepositoryHost = _options.RepositoryHost ?? "github.com",
+        Repository = request.Repository,
         Chunking = new ChunkingOptions { Include = config.Include, Exclude = config.Exclude },
+        MaxChunks = _options.MaxChunks,
+        MaxPromptTokens = _options.MaxPromptTokens,
+        MaxModelCalls = _options.MaxModelCallsPerReview,
+        // The shared cap on model calls takes turns between installations.
+        Tenant = request.InstallationId.ToString(System.Globalization.CultureInfo.InvariantCulture),
     };
-
-    /// <summary>The PR's files as a diff; files GitHub sends no patch for (binary, too large) are listed instead.</summary>
-    private static ParsedDiff BuildDiff(IReadOnlyList<ChangedFile> files, out List<SkippedFile> noPatch)
-    {
-        noPatch = [];
-        var parsed = new List<FileDiff>(files.Count);
-        foreach (var file in files)
-        {
-            if (string.IsNullOrEmpty(file.Patch))
-            {
-                if (file.Additions + file.Deletions > 0 || file.Status is not ("renamed" or "copied"))
-                {
-                    noPatch.Add(new SkippedFile(file.Filename, "no patch from GitHub (binary or too large)"));
-                }
-
-                continue;
-            }
-
-            parsed.Add(DiffParser.ParseFilePatch(file.Filename, file.Patch, file.PreviousFilename, KindOf(file.Status)));
-        }
-
-        return new ParsedDiff { Files = parsed };
-    }
-
-    private static FileChangeKind KindOf(string status) => status switch
-    {
-        "added" => FileChangeKind.Added,
-        "removed" => FileChangeKind.Deleted,
-        "renamed" => FileChangeKind.Renamed,
-        "copied" => FileChangeKind.Copied,
-        _ => FileChangeKind.Modified,
-    };
-
-    private static DraftComment ToDraft(ReviewComment comment) => new()
-    {
-        Path = comment.Path,
-        Line = comment.Line,
-        Side = comment.Side,
-        StartLine = comment.StartLine,
-        StartSide = comment.StartLine is null ? null : comment.Side,
-        Body = CommentText(comment) + "\n\n" + CommentFingerprint.Marker(CommentFingerprint.Of(comment.Path, comment.Side, comment.Quote)),
-        Quote = comment.Quote,
-    };
-
-    /// <summary>
-    /// Records a review that a dead worker posted but never recorded, with the comments GitHub holds for it (their
-    /// hidden fingerprints), so later pushes do not say the same things again.
-    /// </summary>
-    private async Task RecordRecoveredAsync(ReviewRequest request, RepoRef repo, long reviewId, long gitHubReviewId, CancellationToken ct)
-    {
-        var comments = await github.ListReviewCommentsAsync(request.InstallationId, repo, request.Number, gitHubReviewId, ct);
-        await store.SavePostedCommentsAsync(reviewId, [.. comments
-            .Where(c => CommentFingerprint.FromBody(c.Body) is not null)
-            .Select(c => new PostedCommentRow
-            {
-                GitHubCommentId = c.Id,
-                Path = c.Path,
-                Line = c.Line ?? 0,
-                Side = c.Side == DiffSide.Right ? "RIGHT" : "LEFT",
-                StartLine = c.StartLine,
-                Quote = "",
-                Body = c.Body,
-                Fingerprint = CommentFingerprint.FromBody(c.Body)!,
-            })], ct);
-        await store.MarkReviewPostedAsync(reviewId, gitHubReviewId, """{"recovered":true}""", ct);
-    }
-
-    /// <summary>The posted text: a severity label, then the critic's (already sanitised) comment.</summary>
-    public static string CommentText(ReviewComment comment) => comment.Severity switch
-    {
-        Severity.Bug => "**Bug** · ",
-        Severity.Risk => "**Risk** · ",
-        _ => "**Nit** · ",
-    } + comment.Body;
-
-    private async Task RecordAsync(long reviewId, CritiqueResult result, List<ReviewComment> toPost, PublishResult published, CancellationToken ct)
-    {
-        var postedGroups = toPost.Select(c => c.GroupId).ToHashSet();
-        var promptOf = result.Prompts.ToDictionary(p => p.ChunkIndex, p => p.Sha256);
-        await store.SavePromptsAsync(reviewId, [.. result.Prompts.Select(p => new PromptRow(p.Sha256, p.Prompt.System, p.Prompt.User))], ct);
-        await store.SaveCandidatesAsync(reviewId, [.. result.Candidates.Select(c => new CandidateRow
-        {
-            ChunkIndex = c.ChunkIndex,
-            SampleIndex = c.SampleIndex,
-            PromptSha256 = promptOf.GetValueOrDefault(c.ChunkIndex, ""),
-            Path = c.Anchor?.Path ?? c.Raw.Path,
-            Side = c.Anchor is null ? null : c.Anchor.Side == DiffSide.Right ? "RIGHT" : "LEFT",
-            Line = c.Anchor?.Line ?? c.Raw.Line,
-            StartLine = c.Anchor is { IsMultiLine: true } a ? a.StartLine : null,
-            Quote = c.Raw.Quote,
-            Severity = c.Raw.Severity.ToWireName(),
-            Body = c.Raw.Body,
-            Score = c.Score,
-            Support = null,
-            Decision = c.Decision.ToString(),
-            Reason = c.Reason,
-            Posted = c.GroupId is { } g && postedGroups.Contains(g) && c.Decision == Engine.Selection.CandidateDecision.Kept,
-        })], ct);
-
-        // Comments GitHub would not anchor went into the review body: said all the same, so never repeated either.
-        var inline = published.Posted.Select(p => Row(p.CommentId ?? 0, p.Draft with { Line = p.Line, Side = p.Side, StartLine = p.StartLine }));
-        var inBody = published.MovedToBody.Select(d => Row(0, d));
-        await store.SavePostedCommentsAsync(reviewId, [.. inline, .. inBody], ct);
-    }
-
-    private static PostedCommentRow Row(long gitHubCommentId, DraftComment draft) => new()
-    {
-        GitHubCommentId = gitHubCommentId,
-        Path = draft.Path,
-        Line = draft.Line,
-        Side = draft.Side == DiffSide.Right ? "RIGHT" : "LEFT",
-        StartLine = draft.StartLine,
-        Quote = draft.Quote ?? "",
-        Body = draft.Body,
-        Fingerprint = CommentFingerprint.Of(draft.Path, draft.Side, draft.Quote ?? ""),
-    };
-
-    private async Task TryUpdateCheckRunAsync(ReviewRequest request, RepoRef repo, long checkRunId, CheckRunUpdate update)
-    {
-        try
-        {
-            // Not the review's token: a cancelled review still gets its check run closed, briefly.
-            using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
-            await github.UpdateCheckRunAsync(request.InstallationId, repo, checkRunId, update, timeout.Token);
-        }
-        catch (Exception ex) when (ex is not OutOfMemoryException)
-        {
-            LogCheckRunUpdateFailed(request.Repository, request.Number, ex.Message);
-        }
-    }
-
-    [LoggerMessage(Level = LogLevel.Information, Message = "Marked {Count} older review(s) of {Repository}#{PullRequest} superseded by {HeadSha}")]
-    private partial void LogSuperseded(int count, string repository, int pullRequest, string headSha);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Posted review {ReviewId} on {Repository}#{PullRequest} at {HeadSha}: {Posted} inline comments, {Moved} moved to the body")]
     private partial void LogPosted(long reviewId, string repository, int pullRequest, string headSha, int posted, int moved);
-
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Compare {Base}...{Head} failed on {Repository}#{PullRequest} ({Status}); reviewing the whole pull request")]
-    private partial void LogCompareFailed(string repository, int pullRequest, string @base, string head, int? status);
-
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Could not update the check run on {Repository}#{PullRequest}: {Error}")]
-    private partial void LogCheckRunUpdateFailed(string repository, int pullRequest, string error);
 }

@@ -28,8 +28,32 @@ public sealed class ReviewOptions
     /// </summary>
     public string WorkerId { get; set; } = Environment.MachineName;
 
-    /// <summary>How long a claim on a review holds off other hosts if its holder dies.</summary>
-    public TimeSpan ReviewLease { get; set; } = TimeSpan.FromMinutes(15);
+    /// <summary>
+    /// How long a claim on a review holds off other hosts if its holder dies. Renewed every third of it while the
+    /// review runs, so it can be short: another replica resumes a dead one's review within about this long.
+    /// </summary>
+    public TimeSpan ReviewLease { get; set; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>
+    /// How often a running review looks for a newer push of its pull request (a newer delivery in the store, then
+    /// the head on GitHub); a superseded review is cancelled, its pending model calls abandoned.
+    /// </summary>
+    public TimeSpan SupersedeCheckInterval { get; set; } = TimeSpan.FromSeconds(2);
+
+    /// <summary>The most chunks one review sends to the model (the rest is named in the summary as not reviewed).</summary>
+    public int MaxChunks { get; set; } = 50;
+
+    /// <summary>The most prompt tokens one review sends, over every chunk and sample.</summary>
+    public long MaxPromptTokens { get; set; } = 1_000_000;
+
+    /// <summary>The most model calls one review makes, retries included: with the defaults, at most 200 whatever the pull request's size.</summary>
+    public int MaxModelCallsPerReview { get; set; } = 200;
+
+    /// <summary>Model calls one repository may use per clock hour, across every replica (shared through the database).</summary>
+    public int RepositoryModelCallsPerHour { get; set; } = 1000;
+
+    /// <summary>Model calls the pull requests of one author may use per clock hour, across every repository and replica.</summary>
+    public int AuthorModelCallsPerHour { get; set; } = 400;
 
     /// <summary>The host links in comments may point to; others are made plain text. Derived from GITHUB_API_URL when empty.</summary>
     public string? RepositoryHost { get; set; }

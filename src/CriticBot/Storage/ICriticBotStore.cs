@@ -84,4 +84,35 @@ public interface ICriticBotStore
 
     /// <summary>Fingerprints of every comment posted on the pull request, so none is posted twice.</summary>
     Task<IReadOnlySet<string>> GetPostedFingerprintsAsync(string repository, int pullRequest, CancellationToken ct);
+
+    // ---- Pipeline block (issue 6 §5 cost and fairness, §6 crash recovery). Added by the pipeline branch; each
+    // ---- statement is portable SQL (see SqliteCriticBotStore's matching block) for the PostgreSQL port.
+
+    /// <summary>
+    /// Pushes the lease of a review this worker holds; false when it no longer does (superseded, finished, or
+    /// taken over after the lease passed): the holder must then stop.
+    /// </summary>
+    Task<bool> ExtendReviewLeaseAsync(long reviewId, string workerId, DateTimeOffset leaseUntil, CancellationToken ct);
+
+    /// <summary>The highest delivery row id stored for the pull request (any event, any status); null when none.</summary>
+    Task<long?> GetLatestDeliveryIdAsync(string repository, int pullRequest, CancellationToken ct);
+
+    /// <summary>The highest id of a pending delivery of <paramref name="eventName"/> for the pull request above <paramref name="afterId"/>; null when none.</summary>
+    Task<long?> GetNewerPendingDeliveryIdAsync(string repository, int pullRequest, string eventName, long afterId, CancellationToken ct);
+
+    /// <summary>
+    /// Finishes (done, with <paramref name="outcome"/>) the pending deliveries of <paramref name="eventName"/> for the
+    /// pull request with <paramref name="afterId"/> &lt; id ≤ <paramref name="upToId"/>: the work of one delivery
+    /// covered them. Returns how many.
+    /// </summary>
+    Task<int> CoalesceDeliveriesAsync(string repository, int pullRequest, string eventName, long afterId, long upToId, string outcome, DateTimeOffset now, CancellationToken ct);
+
+    /// <summary>
+    /// Takes up to <see cref="ModelCallReservation.Wanted"/> model calls from both hourly budgets (the repository's
+    /// and the author's) in one transaction; grants the least either had left (0..Wanted).
+    /// </summary>
+    Task<ModelCallGrant> ReserveModelCallsAsync(ModelCallReservation reservation, CancellationToken ct);
+
+    /// <summary>Gives calls that were reserved but not made back to both budgets of the reservation's window.</summary>
+    Task ReturnModelCallsAsync(ModelCallReservation reservation, int calls, CancellationToken ct);
 }

@@ -569,6 +569,111 @@ public sealed class SqliteCriticBotStore : ICriticBotStore, IAsyncDisposable, ID
         return fingerprints;
     }
 
+    // ---- Pipeline block (issue 6 §5, §6), added by the pipeline branch. Every statement is portable SQL; the
+    // ---- PostgreSQL port needs no change to it (the no-op UPDATEs in ReserveModelCallsAsync take the row locks).
+
+    public async Task<bool> ExtendReviewLeaseAsync(long reviewId, string workerId, DateTimeOffset leaseUntil, CancellationToken ct) =>
+        await WriteAsync("""
+            UPDATE reviews SET lease_until = @lease_until
+            WHERE id = @id AND status = 'in_progress' AND claimed_by = @worker
+            """, ct, ("@id", reviewId), ("@worker", workerId), ("@lease_until", leaseUntil.ToUnixTimeMilliseconds())) == 1;
+
+    public async Task<long?> GetLatestDeliveryIdAsync(string repository, int pullRequest, CancellationToken ct)
+    {
+        await using var connection = await OpenReadAsync(ct);
+        await using var command = Command(connection, """
+            SELECT MAX(id) FROM deliveries WHERE repository = @repository AND pull_request = @pr
+            """, ("@repository", repository), ("@pr", pullRequest));
+        return await command.ExecuteScalarAsync(ct) is long id ? id : null;
+    }
+
+    public async Task<long?> GetNewerPendingDeliveryIdAsync(string repository, int pullRequest, string eventName, long afterId, CancellationToken ct)
+    {
+        await using var connection = await OpenReadAsync(ct);
+        await using var command = Command(connection, """
+            SELECT MAX(id) FROM deliveries
+            WHERE repository = @repository AND pull_request = @pr AND status = 'pending' AND event = @event AND id > @after
+            """, ("@repository", repository), ("@pr", pullRequest), ("@event", eventName), ("@after", afterId));
+        return await command.ExecuteScalarAsync(ct) is long id ? id : null;
+    }
+
+    public Task<int> CoalesceDeliveriesAsync(string repository, int pullRequest, string eventName, long afterId, long upToId, string outcome, DateTimeOffset now, CancellationToken ct) =>
+        WriteAsync("""
+            UPDATE deliveries
+            SET status = 'done', outcome = @outcome, claimed_by = NULL, lease_until = NULL, finished_at = @now
+            WHERE repository = @repository AND pull_request = @pr AND status = 'pending' AND event = @event
+              AND id > @after AND id <= @up_to
+            """, ct, ("@repository", repository), ("@pr", pullRequest), ("@event", eventName), ("@after", afterId),
+            ("@up_to", upToId), ("@outcome", outcome), ("@now", now.ToUnixTimeMilliseconds()));
+
+    public Task<ModelCallGrant> ReserveModelCallsAsync(ModelCallReservation reservation, CancellationToken ct)
+    {
+        ArgumentNullException.ThrowIfNull(reservation);
+        var window = reservation.WindowStart.ToUnixTimeMilliseconds();
+        return _writer.WriteAsync(connection =>
+        {
+            // One transaction: create both counters, lock them (repository first, then author, always in this
+            // order), read, and take what both allow. The no-op UPDATE is the lock on PostgreSQL; SQLite's
+            // writer already holds the database's write lock.
+            using (var prune = Command(connection, "DELETE FROM model_call_budgets WHERE window_start < @old",
+                ("@old", window - (long)TimeSpan.FromDays(1).TotalMilliseconds)))
+            {
+                prune.ExecuteNonQuery();
+            }
+
+            using var create = Command(connection, """
+                INSERT INTO model_call_budgets (scope, subject, window_start, used) VALUES (@scope, @subject, @window, 0)
+                ON CONFLICT (scope, subject, window_start) DO NOTHING
+                """);
+            using var lockRow = Command(connection, """
+                UPDATE model_call_budgets SET used = used WHERE scope = @scope AND subject = @subject AND window_start = @window
+                """);
+            using var read = Command(connection, """
+                SELECT used FROM model_call_budgets WHERE scope = @scope AND subject = @subject AND window_start = @window
+                """);
+            var used = new long[2];
+            var scopes = new[] { ("repository", reservation.Repository), ("author", reservation.Author) };
+            for (var i = 0; i < scopes.Length; i++)
+            {
+                var parameters = new (string, object?)[] { ("@scope", scopes[i].Item1), ("@subject", scopes[i].Item2), ("@window", window) };
+                Bind(create, parameters);
+                create.ExecuteNonQuery();
+                Bind(lockRow, parameters);
+                lockRow.ExecuteNonQuery();
+                Bind(read, parameters);
+                used[i] = Convert.ToInt64(read.ExecuteScalar(), System.Globalization.CultureInfo.InvariantCulture);
+            }
+
+            var repositoryLeft = Math.Max(0, reservation.RepositoryLimit - used[0]);
+            var authorLeft = Math.Max(0, reservation.AuthorLimit - used[1]);
+            var granted = (int)Math.Max(0, Math.Min(reservation.Wanted, Math.Min(repositoryLeft, authorLeft)));
+            if (granted > 0)
+            {
+                using var take = Command(connection, """
+                    UPDATE model_call_budgets SET used = used + @calls
+                    WHERE window_start = @window
+                      AND ((scope = 'repository' AND subject = @repository) OR (scope = 'author' AND subject = @author))
+                    """, ("@calls", granted), ("@window", window), ("@repository", reservation.Repository), ("@author", reservation.Author));
+                take.ExecuteNonQuery();
+            }
+
+            return new ModelCallGrant(granted, repositoryLeft, authorLeft);
+        }, ct);
+    }
+
+    public Task ReturnModelCallsAsync(ModelCallReservation reservation, int calls, CancellationToken ct)
+    {
+        ArgumentNullException.ThrowIfNull(reservation);
+        return calls <= 0 ? Task.CompletedTask : WriteAsync("""
+            UPDATE model_call_budgets SET used = CASE WHEN used > @calls THEN used - @calls ELSE 0 END
+            WHERE window_start = @window
+              AND ((scope = 'repository' AND subject = @repository) OR (scope = 'author' AND subject = @author))
+            """, ct, ("@calls", calls), ("@window", reservation.WindowStart.ToUnixTimeMilliseconds()),
+            ("@repository", reservation.Repository), ("@author", reservation.Author));
+    }
+
+    // ---- End of the pipeline block.
+
     public async ValueTask DisposeAsync()
     {
         if (Interlocked.Exchange(ref _disposed, 1) != 0)

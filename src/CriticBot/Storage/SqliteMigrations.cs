@@ -108,5 +108,18 @@ internal static class SqliteMigrations
             );
             CREATE INDEX ix_posted_comments_review ON posted_comments (review_id);
             """),
+
+        // Pipeline branch (issue 6 §5): hourly model-call budgets per repository and per author, shared by
+        // replicas. Portable as written (BIGINT, composite primary key).
+        (2, "model call budgets", """
+            CREATE TABLE model_call_budgets (
+                scope TEXT NOT NULL,
+                subject TEXT NOT NULL,
+                window_start BIGINT NOT NULL,
+                used INTEGER NOT NULL,
+                PRIMARY KEY (scope, subject, window_start)
+            );
+            CREATE INDEX ix_model_call_budgets_window ON model_call_budgets (window_start);
+            """),
     ];
 }

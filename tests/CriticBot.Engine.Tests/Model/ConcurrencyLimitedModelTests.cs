@@ -62,4 +62,62 @@ public sealed class ConcurrencyLimitedModelTests
         inner.Release.SetResult();
         await first;
     }
+
+    /// <summary>Records which tenant entered the model in which order; each call waits for a permit to finish.</summary>
+    private sealed class RecordingModel : ICriticModel
+    {
+        private readonly Lock _lock = new();
+        public readonly List<string> Entered = [];
+        public readonly SemaphoreSlim Permits = new(0);
+
+        public async Task<ModelAnswer> CompleteAsync(ModelRequest request, CancellationToken cancellationToken)
+        {
+            lock (_lock)
+            {
+                Entered.Add(request.Tenant ?? "");
+            }
+
+            await Permits.WaitAsync(cancellationToken);
+            return new ModelAnswer { Text = "{\"comments\":[]}" };
+        }
+    }
+
+    [Fact]
+    public async Task Two_installations_take_turns_so_a_big_backlog_cannot_starve_a_small_one()
+    {
+        var inner = new RecordingModel();
+        using var limited = new ConcurrencyLimitedModel(inner, 1);
+
+        // Installation 1 queues a big pull request's worth of calls first; installation 2 then asks for two.
+        var big = Enumerable.Range(0, 12).Select(_ => limited.CompleteAsync(Request with { Tenant = "1" }, CancellationToken.None)).ToList();
+        var small = Enumerable.Range(0, 2).Select(_ => limited.CompleteAsync(Request with { Tenant = "2" }, CancellationToken.None)).ToList();
+
+        inner.Permits.Release(100);
+        await Task.WhenAll(big.Concat(small));
+
+        // A first-come queue would serve installation 2 after all twelve; turns serve it second and fourth.
+        Assert.Equal(["1", "1", "2", "1", "2"], inner.Entered.Take(5));
+        Assert.Equal(14, inner.Entered.Count);
+    }
+
+    [Fact]
+    public async Task A_cancelled_waiter_gives_its_turn_to_the_next_tenant()
+    {
+        var inner = new RecordingModel();
+        using var limited = new ConcurrencyLimitedModel(inner, 1);
+        var first = limited.CompleteAsync(Request with { Tenant = "1" }, CancellationToken.None);
+        using var cancel = new CancellationTokenSource();
+        var abandoned = Enumerable.Range(0, 5).Select(_ => limited.CompleteAsync(Request with { Tenant = "2" }, cancel.Token)).ToList();
+        var other = limited.CompleteAsync(Request with { Tenant = "3" }, CancellationToken.None);
+
+        await cancel.CancelAsync();
+        foreach (var call in abandoned)
+        {
+            await Assert.ThrowsAnyAsync<OperationCanceledException>(() => call);
+        }
+
+        inner.Permits.Release(10);
+        await Task.WhenAll(first, other);
+        Assert.Equal(["1", "3"], inner.Entered);
+    }
 }

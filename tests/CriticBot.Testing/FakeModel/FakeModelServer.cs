@@ -42,6 +42,8 @@ public sealed class FakeModelServer : IAsyncDisposable
     private readonly List<RecordedChatRequest> _requests = [];
     private readonly Queue<FakeFault> _faults = new();
     private Func<RecordedChatRequest, FakeReply> _responder = _ => FakeReply.Text("""{"comments":[]}""");
+    private Func<RecordedChatRequest, CancellationToken, Task<FakeReply>>? _asyncResponder;
+    private int _abandoned;
 
     private FakeModelServer(WebApplication app, FakeModelServerOptions options)
     {
@@ -61,6 +63,19 @@ public sealed class FakeModelServer : IAsyncDisposable
         get { lock (_gate) return _responder; }
         set { ArgumentNullException.ThrowIfNull(value); lock (_gate) _responder = value; }
     }
+
+    /// <summary>
+    /// When set, answers instead of <see cref="Responder"/>, with a token that fires when the client abandons the
+    /// request (closes the connection): a test can hold calls and see them cancelled.
+    /// </summary>
+    public Func<RecordedChatRequest, CancellationToken, Task<FakeReply>>? AsyncResponder
+    {
+        get { lock (_gate) return _asyncResponder; }
+        set { lock (_gate) _asyncResponder = value; }
+    }
+
+    /// <summary>Requests the client abandoned while <see cref="AsyncResponder"/> was still answering them.</summary>
+    public int AbandonedRequests => Volatile.Read(ref _abandoned);
 
     /// <summary>A snapshot of the chat requests received so far, in arrival order.</summary>
     public IReadOnlyList<RecordedChatRequest> Requests
@@ -124,8 +139,10 @@ public sealed class FakeModelServer : IAsyncDisposable
         FakeFault? fault;
         RecordedChatRequest request;
         Func<RecordedChatRequest, FakeReply> responder;
+        Func<RecordedChatRequest, CancellationToken, Task<FakeReply>>? asyncResponder;
         lock (_gate)
         {
+            asyncResponder = _asyncResponder;
             request = Record(body, context.Request.Headers, presentedKey is not null, _requests.Count + 1);
             _requests.Add(request);
             _faults.TryDequeue(out fault);
@@ -184,6 +201,22 @@ public sealed class FakeModelServer : IAsyncDisposable
         }
 
         FakeReply reply;
+        if (asyncResponder is not null)
+        {
+            try
+            {
+                reply = await asyncResponder(request, context.RequestAborted);
+            }
+            catch (OperationCanceledException) when (context.RequestAborted.IsCancellationRequested)
+            {
+                Interlocked.Increment(ref _abandoned);
+                return;
+            }
+
+            await WriteCompletionAsync(context, request, reply);
+            return;
+        }
+
         try
         {
             reply = responder(request);

@@ -1,0 +1,73 @@
+using CriticBot.Engine.Critic;
+using CriticBot.Engine.Diff;
+using CriticBot.GitHub;
+
+namespace CriticBot.Reviews;
+
+/// <summary>The critic's comments that will be posted, as drafts, and how many were left out as already said.</summary>
+public sealed record FilteredComments
+{
+    public required IReadOnlyList<DraftComment> Drafts { get; init; }
+
+    /// <summary>The engine's comments behind <see cref="Drafts"/>, in the same order.</summary>
+    public required IReadOnlyList<ReviewComment> Comments { get; init; }
+
+    public required int AlreadyPosted { get; init; }
+}
+
+/// <summary>
+/// Step 5, filtering: only what GitHub can anchor in the pull request's own diff (an incremental review sees the
+/// compare diff; the anchor check is <see cref="ReviewAnchors.IsAnchorable"/>, the same the publisher uses), and
+/// never again what was already said on the same code (the comment fingerprints).
+/// </summary>
+public static class CommentFilter
+{
+    public static FilteredComments Filter(IReadOnlyList<ReviewComment> comments, DiffIndex pullRequestIndex, IReadOnlySet<string> postedFingerprints)
+    {
+        ArgumentNullException.ThrowIfNull(comments);
+        ArgumentNullException.ThrowIfNull(postedFingerprints);
+        var drafts = new List<DraftComment>();
+        var kept = new List<ReviewComment>();
+        var alreadyPosted = 0;
+        foreach (var comment in comments)
+        {
+            if (postedFingerprints.Contains(CommentFingerprint.Of(comment.Path, comment.Side, comment.Quote)))
+            {
+                alreadyPosted++;
+                continue;
+            }
+
+            var draft = ToDraft(comment);
+            if (ReviewAnchors.IsAnchorable(pullRequestIndex, draft))
+            {
+                drafts.Add(draft);
+                kept.Add(comment);
+            }
+        }
+
+        return new FilteredComments { Drafts = drafts, Comments = kept, AlreadyPosted = alreadyPosted };
+    }
+
+    /// <summary>The posted text: a severity label, then the critic's (already sanitised) comment.</summary>
+    public static string CommentText(ReviewComment comment)
+    {
+        ArgumentNullException.ThrowIfNull(comment);
+        return comment.Severity switch
+        {
+            Severity.Bug => "**Bug** · ",
+            Severity.Risk => "**Risk** · ",
+            _ => "**Nit** · ",
+        } + comment.Body;
+    }
+
+    private static DraftComment ToDraft(ReviewComment comment) => new()
+    {
+        Path = comment.Path,
+        Line = comment.Line,
+        Side = comment.Side,
+        StartLine = comment.StartLine,
+        StartSide = comment.StartLine is null ? null : comment.Side,
+        Body = CommentText(comment) + "\n\n" + CommentFingerprint.Marker(CommentFingerprint.Of(comment.Path, comment.Side, comment.Quote)),
+        Quote = comment.Quote,
+    };
+}
