@@ -16,7 +16,14 @@ public sealed record CritiqueSample
     public string? Error { get; init; }
     public int Calls { get; init; }
     public int PromptTokens { get; init; }
+    public int CachedPromptTokens { get; init; }
     public int CompletionTokens { get; init; }
+
+    /// <summary>The attempt whose answer gave <see cref="Highlights"/> (see <see cref="ModelCallRecord.Attempt"/>).</summary>
+    public int ParsedAttempt { get; init; }
+
+    /// <summary>Every call made for this sample, in order.</summary>
+    public IReadOnlyList<ModelCallRecord> CallRecords { get; init; } = [];
 }
 
 /// <summary>What to ask of the model for every sample.</summary>
@@ -38,12 +45,15 @@ public sealed class CritiqueSampler : IDisposable
 {
     private readonly ICriticModel _model;
     private readonly SemaphoreSlim _gate;
+    private readonly TimeProvider _time;
 
-    public CritiqueSampler(ICriticModel model, int maxConcurrency)
+    /// <param name="time">The clock call records are timed with; the system clock when null.</param>
+    public CritiqueSampler(ICriticModel model, int maxConcurrency, TimeProvider? time = null)
     {
         ArgumentNullException.ThrowIfNull(model);
         _model = model;
         _gate = new SemaphoreSlim(Math.Max(1, maxConcurrency));
+        _time = time ?? TimeProvider.System;
     }
 
     /// <summary>Samples every prompt; the result is ordered by chunk index, then sample index.</summary>
@@ -58,9 +68,10 @@ public sealed class CritiqueSampler : IDisposable
         var tasks = new List<Task<CritiqueSample>>();
         foreach (var (chunkIndex, prompt) in prompts)
         {
+            var promptSha256 = prompt.Sha256;
             for (var sample = 0; sample < settings.Samples; sample++)
             {
-                tasks.Add(RunSampleAsync(chunkIndex, sample, prompt, settings, stopAll));
+                tasks.Add(RunSampleAsync(chunkIndex, sample, prompt, promptSha256, settings, stopAll));
             }
         }
 
@@ -88,7 +99,7 @@ public sealed class CritiqueSampler : IDisposable
     }
 
     private async Task<CritiqueSample> RunSampleAsync(
-        int chunkIndex, int sampleIndex, ChatPrompt prompt, SamplingSettings settings, CancellationTokenSource stopAll)
+        int chunkIndex, int sampleIndex, ChatPrompt prompt, string promptSha256, SamplingSettings settings, CancellationTokenSource stopAll)
     {
         var request = new ModelRequest
         {
@@ -98,8 +109,30 @@ public sealed class CritiqueSampler : IDisposable
             MaxOutputTokens = settings.MaxOutputTokens,
         };
 
+        var records = new List<ModelCallRecord>();
+        ModelCallRecord Record(int attempt, DateTimeOffset startedAt, TimeSpan latency, ModelAnswer? answer, ModelCallOutcome outcome, string? failure) => new()
+        {
+            ChunkIndex = chunkIndex,
+            SampleIndex = sampleIndex,
+            Attempt = attempt,
+            PromptSha256 = promptSha256,
+            Model = answer?.Model,
+            Temperature = settings.Temperature,
+            MaxOutputTokens = settings.MaxOutputTokens,
+            PromptTokens = answer?.PromptTokens ?? 0,
+            CachedPromptTokens = answer?.CachedPromptTokens ?? 0,
+            CompletionTokens = answer?.CompletionTokens ?? 0,
+            StartedAt = startedAt,
+            Latency = latency,
+            FinishReason = answer?.FinishReason,
+            Completion = answer?.Text,
+            Outcome = outcome,
+            Error = failure,
+        };
+
         var calls = 0;
         var promptTokens = 0;
+        var cachedPromptTokens = 0;
         var completionTokens = 0;
         string? error = null;
         const int attempts = 2; // the first answer, and one retry for an answer that does not parse
@@ -107,10 +140,14 @@ public sealed class CritiqueSampler : IDisposable
         {
             ModelAnswer answer;
             await _gate.WaitAsync(stopAll.Token);
+            var startedAt = _time.GetUtcNow();
+            var started = _time.GetTimestamp();
+            TimeSpan latency;
             try
             {
                 calls++;
                 answer = await _model.CompleteAsync(request, stopAll.Token);
+                latency = _time.GetElapsedTime(started);
             }
             catch (ModelUnavailableException)
             {
@@ -125,6 +162,7 @@ public sealed class CritiqueSampler : IDisposable
             {
                 // One failed call (a server error after the client's own retries, a timeout) empties this sample only.
                 error = $"the model call failed: {ex.GetType().Name}: {ex.Message}";
+                records.Add(Record(attempt, startedAt, _time.GetElapsedTime(started), null, ModelCallOutcome.Failed, error));
                 break;
             }
             finally
@@ -133,10 +171,12 @@ public sealed class CritiqueSampler : IDisposable
             }
 
             promptTokens += answer.PromptTokens;
+            cachedPromptTokens += answer.CachedPromptTokens;
             completionTokens += answer.CompletionTokens;
             var parsed = CritiqueParser.Parse(answer.Text);
             if (parsed.Ok)
             {
+                records.Add(Record(attempt, startedAt, latency, answer, ModelCallOutcome.Parsed, null));
                 return new CritiqueSample
                 {
                     ChunkIndex = chunkIndex,
@@ -144,13 +184,17 @@ public sealed class CritiqueSampler : IDisposable
                     Highlights = parsed.Highlights,
                     Calls = calls,
                     PromptTokens = promptTokens,
+                    CachedPromptTokens = cachedPromptTokens,
                     CompletionTokens = completionTokens,
+                    ParsedAttempt = attempt,
+                    CallRecords = records,
                 };
             }
 
             error = answer.FinishReason == "length"
                 ? $"the answer was cut off at the output token limit ({parsed.Error})"
                 : $"the answer did not parse: {parsed.Error}";
+            records.Add(Record(attempt, startedAt, latency, answer, ModelCallOutcome.Unparseable, error));
         }
 
         return new CritiqueSample
@@ -161,7 +205,9 @@ public sealed class CritiqueSampler : IDisposable
             Error = error,
             Calls = calls,
             PromptTokens = promptTokens,
+            CachedPromptTokens = cachedPromptTokens,
             CompletionTokens = completionTokens,
+            CallRecords = records,
         };
     }
 
