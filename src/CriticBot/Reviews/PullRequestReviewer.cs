@@ -180,12 +180,13 @@ public sealed partial class PullRequestReviewer(
         // never again what was already said on the same code.
         var posted = await store.GetPostedFingerprintsAsync(request.Repository, request.Number, ct);
         var toPost = new List<ReviewComment>();
-        var alreadyPosted = 0;
+        var alreadyPostedGroups = new HashSet<int>();
+        var notAnchorableGroups = new HashSet<int>();
         foreach (var comment in result.Comments)
         {
             if (posted.Contains(CommentFingerprint.Of(comment.Path, comment.Side, comment.Quote)))
             {
-                alreadyPosted++;
+                alreadyPostedGroups.Add(comment.GroupId);
             }
             else if (comment.StartLine is { } start
                 ? prIndex.CanSpan(comment.Path, start, comment.Line, comment.Side)
@@ -193,7 +194,13 @@ public sealed partial class PullRequestReviewer(
             {
                 toPost.Add(comment);
             }
+            else
+            {
+                notAnchorableGroups.Add(comment.GroupId);
+            }
         }
+
+        var alreadyPosted = alreadyPostedGroups.Count;
 
         // A push while the model was thinking makes this review stale: the newer head's delivery reviews it.
         var current = await github.GetPullRequestAsync(request.InstallationId, repo, request.Number, ct);
@@ -204,10 +211,9 @@ public sealed partial class PullRequestReviewer(
             : null;
         if (stale is not null)
         {
-            if (!superseded)
-            {
-                await store.MarkReviewFinishedAsync(reviewId, ReviewStatus.Superseded, stale, ct);
-            }
+            // Superseded or not, what the model said is kept for research, in one transaction with the status.
+            await store.RecordReviewOutcomeAsync(
+                ReviewOutcomes.Finished(reviewId, ReviewStatus.Superseded, stale, result, alreadyPostedGroups, notAnchorableGroups, time.GetUtcNow()), ct);
 
             if (checkRunId is { } id)
             {
@@ -243,7 +249,8 @@ public sealed partial class PullRequestReviewer(
         // empty one is noise on the pull request. The check run still says what happened.
         if (since is not null && report.FilesReviewed == 0 && toPost.Count == 0)
         {
-            await store.MarkReviewFinishedAsync(reviewId, ReviewStatus.Skipped, "nothing reviewable changed since the last review", ct);
+            await store.RecordReviewOutcomeAsync(ReviewOutcomes.Finished(
+                reviewId, ReviewStatus.Skipped, "nothing reviewable changed since the last review", result, alreadyPostedGroups, notAnchorableGroups, time.GetUtcNow()), ct);
             if (checkRunId is { } skippedRun)
             {
                 await TryUpdateCheckRunAsync(request, repo, skippedRun, new CheckRunUpdate
@@ -266,8 +273,7 @@ public sealed partial class PullRequestReviewer(
         };
         var published = await publisher.PublishAsync(request.InstallationId, repo, request.Number, draft, ct);
 
-        await RecordAsync(reviewId, result, toPost, published, ct);
-        await store.MarkReviewPostedAsync(reviewId, published.ReviewId, JsonSerializer.Serialize(new
+        await store.RecordReviewOutcomeAsync(ReviewOutcomes.Posted(reviewId, result, published, alreadyPostedGroups, notAnchorableGroups, JsonSerializer.Serialize(new
         {
             files_reviewed = report.FilesReviewed,
             comments_posted = published.Posted.Count,
@@ -277,7 +283,7 @@ public sealed partial class PullRequestReviewer(
             dropped = result.Dropped,
             already_posted = alreadyPosted,
             usage = result.Usage,
-        }), ct);
+        }), time.GetUtcNow()), ct);
 
         if (checkRunId is { } run)
         {
@@ -385,20 +391,7 @@ public sealed partial class PullRequestReviewer(
     private async Task RecordRecoveredAsync(ReviewRequest request, RepoRef repo, long reviewId, long gitHubReviewId, CancellationToken ct)
     {
         var comments = await github.ListReviewCommentsAsync(request.InstallationId, repo, request.Number, gitHubReviewId, ct);
-        await store.SavePostedCommentsAsync(reviewId, [.. comments
-            .Where(c => CommentFingerprint.FromBody(c.Body) is not null)
-            .Select(c => new PostedCommentRow
-            {
-                GitHubCommentId = c.Id,
-                Path = c.Path,
-                Line = c.Line ?? 0,
-                Side = c.Side == DiffSide.Right ? "RIGHT" : "LEFT",
-                StartLine = c.StartLine,
-                Quote = "",
-                Body = c.Body,
-                Fingerprint = CommentFingerprint.FromBody(c.Body)!,
-            })], ct);
-        await store.MarkReviewPostedAsync(reviewId, gitHubReviewId, """{"recovered":true}""", ct);
+        await store.RecordReviewOutcomeAsync(ReviewOutcomes.Recovered(reviewId, gitHubReviewId, comments, time.GetUtcNow()), ct);
     }
 
     /// <summary>The posted text: a severity label, then the critic's (already sanitised) comment.</summary>
@@ -408,48 +401,6 @@ public sealed partial class PullRequestReviewer(
         Severity.Risk => "**Risk** · ",
         _ => "**Nit** · ",
     } + comment.Body;
-
-    private async Task RecordAsync(long reviewId, CritiqueResult result, List<ReviewComment> toPost, PublishResult published, CancellationToken ct)
-    {
-        var postedGroups = toPost.Select(c => c.GroupId).ToHashSet();
-        var promptOf = result.Prompts.ToDictionary(p => p.ChunkIndex, p => p.Sha256);
-        await store.SavePromptsAsync(reviewId, [.. result.Prompts.Select(p => new PromptRow(p.Sha256, p.Prompt.System, p.Prompt.User))], ct);
-        await store.SaveCandidatesAsync(reviewId, [.. result.Candidates.Select(c => new CandidateRow
-        {
-            ChunkIndex = c.ChunkIndex,
-            SampleIndex = c.SampleIndex,
-            PromptSha256 = promptOf.GetValueOrDefault(c.ChunkIndex, ""),
-            Path = c.Anchor?.Path ?? c.Raw.Path,
-            Side = c.Anchor is null ? null : c.Anchor.Side == DiffSide.Right ? "RIGHT" : "LEFT",
-            Line = c.Anchor?.Line ?? c.Raw.Line,
-            StartLine = c.Anchor is { IsMultiLine: true } a ? a.StartLine : null,
-            Quote = c.Raw.Quote,
-            Severity = c.Raw.Severity.ToWireName(),
-            Body = c.Raw.Body,
-            Score = c.Score,
-            Support = null,
-            Decision = c.Decision.ToString(),
-            Reason = c.Reason,
-            Posted = c.GroupId is { } g && postedGroups.Contains(g) && c.Decision == Engine.Selection.CandidateDecision.Kept,
-        })], ct);
-
-        // Comments GitHub would not anchor went into the review body: said all the same, so never repeated either.
-        var inline = published.Posted.Select(p => Row(p.CommentId ?? 0, p.Draft with { Line = p.Line, Side = p.Side, StartLine = p.StartLine }));
-        var inBody = published.MovedToBody.Select(d => Row(0, d));
-        await store.SavePostedCommentsAsync(reviewId, [.. inline, .. inBody], ct);
-    }
-
-    private static PostedCommentRow Row(long gitHubCommentId, DraftComment draft) => new()
-    {
-        GitHubCommentId = gitHubCommentId,
-        Path = draft.Path,
-        Line = draft.Line,
-        Side = draft.Side == DiffSide.Right ? "RIGHT" : "LEFT",
-        StartLine = draft.StartLine,
-        Quote = draft.Quote ?? "",
-        Body = draft.Body,
-        Fingerprint = CommentFingerprint.Of(draft.Path, draft.Side, draft.Quote ?? ""),
-    };
 
     private async Task TryUpdateCheckRunAsync(ReviewRequest request, RepoRef repo, long checkRunId, CheckRunUpdate update)
     {

@@ -45,6 +45,8 @@ public static class ServeHost
         builder.Services.AddWebhookIntake();
         // Durable deliveries, reviews and research data in SQLite; also backs /readyz.
         builder.Services.AddCriticBotStorage();
+        // Old private code pruned after Storage:RetentionDays (research records after Storage:ResearchRetentionDays).
+        builder.Services.AddRetention();
         // The background worker that turns stored deliveries into handler calls, with retries and leases.
         builder.Services.AddInbox();
         // What a delivery means: PR pushes and "/critic review" become reviews (GitHub App + critic engine).

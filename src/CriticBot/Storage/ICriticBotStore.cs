@@ -4,7 +4,7 @@ namespace CriticBot.Storage;
 /// The one storage seam. SQLite today (<see cref="SqliteCriticBotStore"/>); the SQL is kept portable so a
 /// PostgreSQL implementation can follow. Timestamps are passed in by callers so tests control time.
 /// </summary>
-public interface ICriticBotStore
+public interface ICriticBotStore : IResearchLog, IDataRetention
 {
     /// <summary>Creates or upgrades the schema; safe to call from several processes at once.</summary>
     Task MigrateAsync(CancellationToken ct);

@@ -11,7 +11,7 @@ namespace CriticBot.Storage;
 /// reads use pooled connections and run beside it. Several processes may share the file: SQLite's lock and
 /// the busy timeout serialise their writers, and every claim is a single atomic statement or transaction.
 /// </summary>
-public sealed class SqliteCriticBotStore : ICriticBotStore, IAsyncDisposable, IDisposable
+public sealed partial class SqliteCriticBotStore : ICriticBotStore, IAsyncDisposable, IDisposable
 {
     private const string GzipEncoding = "gzip";
 
@@ -535,18 +535,7 @@ public sealed class SqliteCriticBotStore : ICriticBotStore, IAsyncDisposable, ID
         ArgumentNullException.ThrowIfNull(rows);
         return _writer.WriteAsync(connection =>
         {
-            using var command = Command(connection, """
-                INSERT INTO posted_comments (review_id, github_comment_id, path, line, side, start_line, quote, body, fingerprint)
-                VALUES (@review_id, @github_comment_id, @path, @line, @side, @start_line, @quote, @body, @fingerprint)
-                """);
-            foreach (var row in rows)
-            {
-                Bind(command, ("@review_id", reviewId), ("@github_comment_id", row.GitHubCommentId), ("@path", row.Path),
-                    ("@line", row.Line), ("@side", row.Side), ("@start_line", row.StartLine), ("@quote", row.Quote),
-                    ("@body", row.Body), ("@fingerprint", row.Fingerprint));
-                command.ExecuteNonQuery();
-            }
-
+            InsertComments(connection, reviewId, rows);
             return rows.Count;
         }, ct);
     }
@@ -555,7 +544,7 @@ public sealed class SqliteCriticBotStore : ICriticBotStore, IAsyncDisposable, ID
     {
         await using var connection = await OpenReadAsync(ct);
         await using var command = Command(connection, """
-            SELECT DISTINCT c.fingerprint FROM posted_comments c
+            SELECT DISTINCT c.fingerprint FROM review_comments c
             JOIN reviews r ON r.id = c.review_id
             WHERE r.repository = @repository AND r.pr_number = @pr
             """, ("@repository", repository), ("@pr", pullRequest));

@@ -108,5 +108,86 @@ internal static class SqliteMigrations
             );
             CREATE INDEX ix_posted_comments_review ON posted_comments (review_id);
             """),
+
+        // Portable SQL (SQLite and PostgreSQL alike): natural primary keys, no identity columns, BIGINT ids and
+        // unix-millisecond times, DOUBLE PRECISION scores, BOOLEAN flags.
+        (2, "research log: model calls, candidates v2, review comments with real GitHub ids", """
+            CREATE TABLE model_calls (
+                review_id BIGINT NOT NULL REFERENCES reviews (id),
+                chunk_index INTEGER NOT NULL,
+                sample_index INTEGER NOT NULL,
+                attempt INTEGER NOT NULL,
+                prompt_sha256 TEXT NOT NULL REFERENCES prompts (sha256),
+                model TEXT NULL,
+                temperature DOUBLE PRECISION NOT NULL,
+                max_output_tokens INTEGER NOT NULL,
+                prompt_tokens INTEGER NOT NULL,
+                cached_prompt_tokens INTEGER NOT NULL,
+                completion_tokens INTEGER NOT NULL,
+                started_at BIGINT NOT NULL,
+                latency_ms BIGINT NOT NULL,
+                finish_reason TEXT NULL,
+                completion TEXT NULL,
+                outcome TEXT NOT NULL,
+                error TEXT NULL,
+                PRIMARY KEY (review_id, chunk_index, sample_index, attempt)
+            );
+            CREATE INDEX ix_model_calls_prompt ON model_calls (prompt_sha256);
+
+            CREATE TABLE candidates_v2 (
+                review_id BIGINT NOT NULL REFERENCES reviews (id),
+                candidate_index INTEGER NOT NULL,
+                chunk_index INTEGER NOT NULL,
+                sample_index INTEGER NOT NULL,
+                attempt INTEGER NOT NULL,
+                position INTEGER NOT NULL,
+                prompt_sha256 TEXT NOT NULL,
+                model_path TEXT NOT NULL,
+                model_line INTEGER NULL,
+                model_end_line INTEGER NULL,
+                path TEXT NULL,
+                side TEXT NULL,
+                start_line INTEGER NULL,
+                line INTEGER NULL,
+                quote TEXT NOT NULL,
+                severity TEXT NOT NULL,
+                body TEXT NOT NULL,
+                group_id INTEGER NULL,
+                support INTEGER NULL,
+                score DOUBLE PRECISION NULL,
+                reason_code TEXT NOT NULL,
+                reason TEXT NOT NULL,
+                posted BOOLEAN NOT NULL,
+                fingerprint TEXT NULL,
+                PRIMARY KEY (review_id, candidate_index),
+                FOREIGN KEY (review_id, chunk_index, sample_index, attempt)
+                    REFERENCES model_calls (review_id, chunk_index, sample_index, attempt)
+            );
+            CREATE INDEX ix_candidates_v2_call ON candidates_v2 (review_id, chunk_index, sample_index, attempt);
+
+            CREATE TABLE review_comments (
+                review_id BIGINT NOT NULL REFERENCES reviews (id),
+                fingerprint TEXT NOT NULL,
+                github_comment_id BIGINT NULL CHECK (github_comment_id IS NULL OR github_comment_id > 0),
+                placement TEXT NOT NULL,
+                path TEXT NOT NULL,
+                line INTEGER NOT NULL,
+                side TEXT NOT NULL,
+                start_line INTEGER NULL,
+                quote TEXT NOT NULL,
+                body TEXT NOT NULL,
+                group_id INTEGER NULL,
+                PRIMARY KEY (review_id, fingerprint)
+            );
+
+            INSERT INTO review_comments (review_id, fingerprint, github_comment_id, placement, path, line, side, start_line, quote, body)
+            SELECT review_id, fingerprint, CASE WHEN MAX(github_comment_id) > 0 THEN MAX(github_comment_id) END,
+                CASE WHEN MAX(github_comment_id) > 0 THEN 'inline' ELSE 'review_body' END,
+                MIN(path), MIN(line), MIN(side), MIN(start_line), MIN(quote), MIN(body)
+            FROM posted_comments GROUP BY review_id, fingerprint;
+            DROP TABLE posted_comments;
+
+            CREATE INDEX ix_deliveries_installation ON deliveries (installation_id);
+            """),
     ];
 }

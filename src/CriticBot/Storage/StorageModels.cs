@@ -149,8 +149,8 @@ public sealed record PromptRow(string Sha256, string System, string User);
 
 public sealed record PostedCommentRow
 {
-    /// <summary>GitHub's id of the inline comment; 0 when GitHub would not anchor it and it went into the review body.</summary>
-    public required long GitHubCommentId { get; init; }
+    /// <summary>GitHub's id of the inline comment (never 0); null when GitHub would not anchor it and it went into the review body.</summary>
+    public required long? GitHubCommentId { get; init; }
     public required string Path { get; init; }
     public required int Line { get; init; }
     public required string Side { get; init; }
@@ -158,4 +158,19 @@ public sealed record PostedCommentRow
     public required string Quote { get; init; }
     public required string Body { get; init; }
     public required string Fingerprint { get; init; }
+
+    /// <summary>The highlight group (see <see cref="ResearchCandidateRow.GroupId"/>) the comment was made of; null when recovered from GitHub.</summary>
+    public int? GroupId { get; init; }
+
+    public CommentPlacement Placement { get; init; } = CommentPlacement.Inline;
+}
+
+/// <summary>Where a posted comment went.</summary>
+public enum CommentPlacement
+{
+    /// <summary>A line comment of the review (its id is null only when GitHub's list of them could not be read).</summary>
+    Inline,
+
+    /// <summary>GitHub would not anchor it: written into the review body, so it has no comment id.</summary>
+    ReviewBody,
 }
