@@ -4,7 +4,7 @@ using CriticBot.Storage;
 namespace CriticBot.Inbox;
 
 /// <summary>Records installation and installation_repositories deliveries (who installed the app, and when).</summary>
-public sealed class InstallationRecorder(ICriticBotStore store)
+public sealed class InstallationRecorder(IDeliveryInbox store)
 {
     public static bool Applies(ClaimedDelivery delivery)
     {

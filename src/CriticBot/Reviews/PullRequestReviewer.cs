@@ -45,7 +45,8 @@ public sealed class ReviewBusyException(string message, TimeSpan? retryAfter = n
 public sealed partial class PullRequestReviewer(
     IGitHubGateway github,
     ReviewPublisher publisher,
-    ICriticBotStore store,
+    IReviewLedger reviews,
+    IResearchLog research,
     CriticEngine engine,
     IOptions<ReviewOptions> options,
     TimeProvider time,
@@ -87,17 +88,17 @@ public sealed partial class PullRequestReviewer(
         // Always the PR's current head, whatever head the delivery named: racing deliveries for one PR then
         // converge on one key, and a push whose own delivery was lost is still reviewed.
         var key = new ReviewKey(request.Repository, request.Number, pr.HeadSha);
-        var superseded = await store.MarkSupersededAsync(request.Repository, request.Number, pr.HeadSha, ct);
+        var superseded = await reviews.MarkSupersededAsync(request.Repository, request.Number, pr.HeadSha, ct);
         if (superseded > 0)
         {
             LogSuperseded(superseded, request.Repository, request.Number, pr.HeadSha);
         }
 
-        var claim = await store.ClaimReviewAsync(key, pr.BaseSha, _options.WorkerId, _options.ReviewLease, time.GetUtcNow(), ct);
+        var claim = await reviews.ClaimReviewAsync(key, pr.BaseSha, _options.WorkerId, _options.ReviewLease, time.GetUtcNow(), ct);
         switch (claim)
         {
             case ReviewClaim.AlreadyDone done:
-                return $"already {done.Status} at {pr.HeadSha}";
+                return $"already {done.Status.ToStored()} at {pr.HeadSha}";
             case ReviewClaim.Busy busy:
                 throw new ReviewBusyException(
                     $"review of {request.Repository}#{request.Number} at {pr.HeadSha} is held by {busy.HeldBy} until {busy.LeaseUntil:O}",
@@ -178,7 +179,7 @@ public sealed partial class PullRequestReviewer(
 
         // Only what GitHub can anchor in the PR's own diff (an incremental review sees the compare diff), and
         // never again what was already said on the same code.
-        var posted = await store.GetPostedFingerprintsAsync(request.Repository, request.Number, ct);
+        var posted = await research.GetPostedFingerprintsAsync(request.Repository, request.Number, ct);
         var toPost = new List<ReviewComment>();
         var alreadyPosted = 0;
         foreach (var comment in result.Comments)
@@ -197,7 +198,7 @@ public sealed partial class PullRequestReviewer(
 
         // A push while the model was thinking makes this review stale: the newer head's delivery reviews it.
         var current = await github.GetPullRequestAsync(request.InstallationId, repo, request.Number, ct);
-        var superseded = await store.IsSupersededAsync(reviewId, ct);
+        var superseded = await reviews.IsSupersededAsync(reviewId, ct);
         var stale = current is null ? "the pull request is no longer visible"
             : current.HeadSha != pr.HeadSha ? $"the head moved to {current.HeadSha}"
             : superseded ? "a newer head was pushed"
@@ -206,7 +207,7 @@ public sealed partial class PullRequestReviewer(
         {
             if (!superseded)
             {
-                await store.MarkReviewFinishedAsync(reviewId, ReviewStatus.Superseded, stale, ct);
+                await reviews.MarkReviewFinishedAsync(reviewId, ReviewStatus.Superseded, stale, ct);
             }
 
             if (checkRunId is { } id)
@@ -243,7 +244,7 @@ public sealed partial class PullRequestReviewer(
         // empty one is noise on the pull request. The check run still says what happened.
         if (since is not null && report.FilesReviewed == 0 && toPost.Count == 0)
         {
-            await store.MarkReviewFinishedAsync(reviewId, ReviewStatus.Skipped, "nothing reviewable changed since the last review", ct);
+            await reviews.MarkReviewFinishedAsync(reviewId, ReviewStatus.Skipped, "nothing reviewable changed since the last review", ct);
             if (checkRunId is { } skippedRun)
             {
                 await TryUpdateCheckRunAsync(request, repo, skippedRun, new CheckRunUpdate
@@ -267,7 +268,7 @@ public sealed partial class PullRequestReviewer(
         var published = await publisher.PublishAsync(request.InstallationId, repo, request.Number, draft, ct);
 
         await RecordAsync(reviewId, result, toPost, published, ct);
-        await store.MarkReviewPostedAsync(reviewId, published.ReviewId, JsonSerializer.Serialize(new
+        await reviews.MarkReviewPostedAsync(reviewId, published.ReviewId, JsonSerializer.Serialize(new
         {
             files_reviewed = report.FilesReviewed,
             comments_posted = published.Posted.Count,
@@ -302,7 +303,7 @@ public sealed partial class PullRequestReviewer(
     private async Task<(IReadOnlyList<ChangedFile> Files, string? Since)> ChangesToReviewAsync(
         ReviewRequest request, RepoRef repo, PullRequestInfo pr, IReadOnlyList<ChangedFile> prFiles, CancellationToken ct)
     {
-        var lastHead = await store.GetLastPostedHeadAsync(request.Repository, request.Number, ct);
+        var lastHead = await reviews.GetLastPostedHeadAsync(request.Repository, request.Number, ct);
         if (lastHead is null || lastHead == pr.HeadSha)
         {
             return (prFiles, null);
@@ -385,7 +386,7 @@ public sealed partial class PullRequestReviewer(
     private async Task RecordRecoveredAsync(ReviewRequest request, RepoRef repo, long reviewId, long gitHubReviewId, CancellationToken ct)
     {
         var comments = await github.ListReviewCommentsAsync(request.InstallationId, repo, request.Number, gitHubReviewId, ct);
-        await store.SavePostedCommentsAsync(reviewId, [.. comments
+        await research.SavePostedCommentsAsync(reviewId, [.. comments
             .Where(c => CommentFingerprint.FromBody(c.Body) is not null)
             .Select(c => new PostedCommentRow
             {
@@ -398,7 +399,7 @@ public sealed partial class PullRequestReviewer(
                 Body = c.Body,
                 Fingerprint = CommentFingerprint.FromBody(c.Body)!,
             })], ct);
-        await store.MarkReviewPostedAsync(reviewId, gitHubReviewId, """{"recovered":true}""", ct);
+        await reviews.MarkReviewPostedAsync(reviewId, gitHubReviewId, """{"recovered":true}""", ct);
     }
 
     /// <summary>The posted text: a severity label, then the critic's (already sanitised) comment.</summary>
@@ -413,8 +414,8 @@ public sealed partial class PullRequestReviewer(
     {
         var postedGroups = toPost.Select(c => c.GroupId).ToHashSet();
         var promptOf = result.Prompts.ToDictionary(p => p.ChunkIndex, p => p.Sha256);
-        await store.SavePromptsAsync(reviewId, [.. result.Prompts.Select(p => new PromptRow(p.Sha256, p.Prompt.System, p.Prompt.User))], ct);
-        await store.SaveCandidatesAsync(reviewId, [.. result.Candidates.Select(c => new CandidateRow
+        await research.SavePromptsAsync(reviewId, [.. result.Prompts.Select(p => new PromptRow(p.Sha256, p.Prompt.System, p.Prompt.User))], ct);
+        await research.SaveCandidatesAsync(reviewId, [.. result.Candidates.Select(c => new CandidateRow
         {
             ChunkIndex = c.ChunkIndex,
             SampleIndex = c.SampleIndex,
@@ -436,7 +437,7 @@ public sealed partial class PullRequestReviewer(
         // Comments GitHub would not anchor went into the review body: said all the same, so never repeated either.
         var inline = published.Posted.Select(p => Row(p.CommentId ?? 0, p.Draft with { Line = p.Line, Side = p.Side, StartLine = p.StartLine }));
         var inBody = published.MovedToBody.Select(d => Row(0, d));
-        await store.SavePostedCommentsAsync(reviewId, [.. inline, .. inBody], ct);
+        await research.SavePostedCommentsAsync(reviewId, [.. inline, .. inBody], ct);
     }
 
     private static PostedCommentRow Row(long gitHubCommentId, DraftComment draft) => new()

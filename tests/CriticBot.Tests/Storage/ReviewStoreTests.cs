@@ -10,11 +10,11 @@ public sealed class ReviewStoreTests : IAsyncLifetime
     private static readonly ReviewKey Head1 = new("o/r", 5, "aaaa");
     private static readonly ReviewKey Head2 = new("o/r", 5, "bbbb");
     private readonly TestDatabase _database = new();
-    private SqliteCriticBotStore _store = null!;
+    private CriticBotStore _store = null!;
 
     public async Task InitializeAsync()
     {
-        _store = new SqliteCriticBotStore(_database.Path);
+        _store = CriticBotStore.Open(_database.Path);
         await _store.MigrateAsync(CancellationToken.None);
     }
 
@@ -96,7 +96,7 @@ public sealed class ReviewStoreTests : IAsyncLifetime
     [Fact]
     public async Task Concurrent_claims_of_one_head_from_two_processes_have_exactly_one_winner()
     {
-        await using var other = new SqliteCriticBotStore(_database.Path);
+        await using var other = CriticBotStore.Open(_database.Path);
         var key = new ReviewKey("o/r", 77, "race");
         var claims = await Task.WhenAll(
             Enumerable.Range(0, 8).Select(i => Task.Run(() =>

@@ -9,11 +9,11 @@ public sealed class SqliteStoreTests : IAsyncLifetime
     private static readonly DateTimeOffset T0 = new(2025, 1, 2, 3, 4, 5, TimeSpan.Zero);
     private static readonly TimeSpan Lease = TimeSpan.FromMinutes(1);
     private readonly TestDatabase _database = new();
-    private SqliteCriticBotStore _store = null!;
+    private CriticBotStore _store = null!;
 
     public async Task InitializeAsync()
     {
-        _store = new SqliteCriticBotStore(_database.Path);
+        _store = CriticBotStore.Open(_database.Path);
         await _store.MigrateAsync(CancellationToken.None);
     }
 
@@ -40,11 +40,11 @@ public sealed class SqliteStoreTests : IAsyncLifetime
     [Fact]
     public async Task Migration_is_recorded_once_and_is_idempotent_across_store_instances()
     {
-        Assert.Equal(SqliteMigrations.All.Count, await _store.GetSchemaVersionAsync(default));
-        await using var second = new SqliteCriticBotStore(_database.Path);
+        Assert.Equal(CriticBotStore.LatestSchemaVersion, await _store.GetSchemaVersionAsync(default));
+        await using var second = CriticBotStore.Open(_database.Path);
         await second.MigrateAsync(default);
         await _store.MigrateAsync(default);
-        Assert.Equal(SqliteMigrations.All[^1].Version, await second.GetSchemaVersionAsync(default));
+        Assert.Equal(CriticBotStore.LatestSchemaVersion, await second.GetSchemaVersionAsync(default));
         await second.PingAsync(default);
     }
 
@@ -194,8 +194,8 @@ public sealed class SqliteStoreTests : IAsyncLifetime
         }
 
         // A second store instance on the same file has its own writer connection, like another process.
-        await using var other = new SqliteCriticBotStore(_database.Path);
-        async Task<List<long>> ClaimAll(ICriticBotStore store, string worker)
+        await using var other = CriticBotStore.Open(_database.Path);
+        async Task<List<long>> ClaimAll(CriticBotStore store, string worker)
         {
             var ids = new List<long>();
             while (await store.ClaimNextDeliveryAsync(worker, Lease, T0, default) is { } claimed)
