@@ -57,17 +57,27 @@ public static partial class ForgetCommand
             return ExitCodes.Usage;
         }
 
-        var path = options.ResolveDatabasePath();
-        if (!File.Exists(path))
+        DatabaseLocation location;
+        try
+        {
+            location = options.ResolveLocation();
+        }
+        catch (FormatException ex)
+        {
+            await stderr.WriteLineAsync($"criticbot: CRITICBOT_DATABASE is {ex.Message}");
+            return ExitCodes.Usage;
+        }
+
+        if (location.Kind == DatabaseKind.Sqlite && !File.Exists(location.Description))
         {
             // Opening would create an empty database: say there is nothing there instead.
-            await stderr.WriteLineAsync($"criticbot: no database at {path} (set CRITICBOT_DATABASE).");
+            await stderr.WriteLineAsync($"criticbot: no database at {location.Description} (set CRITICBOT_DATABASE).");
             return ExitCodes.Usage;
         }
 
         try
         {
-            await using var store = new SqliteCriticBotStore(path);
+            await using var store = CriticBotStore.Open(location);
             await store.MigrateAsync(ct);
             var counts = await store.ForgetRepositoryAsync(repository, ct);
             await stdout.WriteLineAsync(string.Create(CultureInfo.InvariantCulture,

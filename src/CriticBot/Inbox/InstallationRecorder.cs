@@ -7,7 +7,7 @@ namespace CriticBot.Inbox;
 /// Records installation and installation_repositories deliveries (who installed the app, and when). When the App is
 /// uninstalled, or repositories are removed from it, their data is forgotten as by <c>criticbot forget</c>.
 /// </summary>
-public sealed class InstallationRecorder(ICriticBotStore store)
+public sealed class InstallationRecorder(IDeliveryInbox store, IDataRetention retention)
 {
     public static bool Applies(ClaimedDelivery delivery)
     {
@@ -30,7 +30,7 @@ public sealed class InstallationRecorder(ICriticBotStore store)
         // Repeating a forget deletes nothing more, so a retried delivery is harmless.
         foreach (var repository in await RepositoriesToForgetAsync(delivery, installationId, ct))
         {
-            await store.ForgetRepositoryAsync(repository, ct);
+            await retention.ForgetRepositoryAsync(repository, ct);
         }
     }
 
@@ -40,7 +40,7 @@ public sealed class InstallationRecorder(ICriticBotStore store)
             // The payload lists the repositories it had (when GitHub sends them); stored deliveries name the rest.
             (Intake.WebhookEvents.Installation, "deleted") =>
                 [.. ReadRepositories(delivery.Body, "repositories")
-                    .Concat(await store.GetRepositoriesOfInstallationAsync(installationId, ct))
+                    .Concat(await retention.GetRepositoriesOfInstallationAsync(installationId, ct))
                     .Distinct(StringComparer.OrdinalIgnoreCase)],
             (Intake.WebhookEvents.InstallationRepositories, "removed") => ReadRepositories(delivery.Body, "repositories_removed"),
             _ => [],

@@ -45,7 +45,8 @@ public sealed class ReviewBusyException(string message, TimeSpan? retryAfter = n
 public sealed partial class PullRequestReviewer(
     IGitHubGateway github,
     ReviewPublisher publisher,
-    ICriticBotStore store,
+    IReviewLedger reviews,
+    IResearchLog research,
     CriticEngine engine,
     IOptions<ReviewOptions> options,
     TimeProvider time,
@@ -87,17 +88,17 @@ public sealed partial class PullRequestReviewer(
         // Always the PR's current head, whatever head the delivery named: racing deliveries for one PR then
         // converge on one key, and a push whose own delivery was lost is still reviewed.
         var key = new ReviewKey(request.Repository, request.Number, pr.HeadSha);
-        var superseded = await store.MarkSupersededAsync(request.Repository, request.Number, pr.HeadSha, ct);
+        var superseded = await reviews.MarkSupersededAsync(request.Repository, request.Number, pr.HeadSha, ct);
         if (superseded > 0)
         {
             LogSuperseded(superseded, request.Repository, request.Number, pr.HeadSha);
         }
 
-        var claim = await store.ClaimReviewAsync(key, pr.BaseSha, _options.WorkerId, _options.ReviewLease, time.GetUtcNow(), ct);
+        var claim = await reviews.ClaimReviewAsync(key, pr.BaseSha, _options.WorkerId, _options.ReviewLease, time.GetUtcNow(), ct);
         switch (claim)
         {
             case ReviewClaim.AlreadyDone done:
-                return $"already {done.Status} at {pr.HeadSha}";
+                return $"already {done.Status.ToStored()} at {pr.HeadSha}";
             case ReviewClaim.Busy busy:
                 throw new ReviewBusyException(
                     $"review of {request.Repository}#{request.Number} at {pr.HeadSha} is held by {busy.HeldBy} until {busy.LeaseUntil:O}",
@@ -178,7 +179,7 @@ public sealed partial class PullRequestReviewer(
 
         // Only what GitHub can anchor in the PR's own diff (an incremental review sees the compare diff), and
         // never again what was already said on the same code.
-        var posted = await store.GetPostedFingerprintsAsync(request.Repository, request.Number, ct);
+        var posted = await research.GetPostedFingerprintsAsync(request.Repository, request.Number, ct);
         var toPost = new List<ReviewComment>();
         var alreadyPostedGroups = new HashSet<int>();
         var notAnchorableGroups = new HashSet<int>();
@@ -204,7 +205,7 @@ public sealed partial class PullRequestReviewer(
 
         // A push while the model was thinking makes this review stale: the newer head's delivery reviews it.
         var current = await github.GetPullRequestAsync(request.InstallationId, repo, request.Number, ct);
-        var superseded = await store.IsSupersededAsync(reviewId, ct);
+        var superseded = await reviews.IsSupersededAsync(reviewId, ct);
         var stale = current is null ? "the pull request is no longer visible"
             : current.HeadSha != pr.HeadSha ? $"the head moved to {current.HeadSha}"
             : superseded ? "a newer head was pushed"
@@ -212,7 +213,7 @@ public sealed partial class PullRequestReviewer(
         if (stale is not null)
         {
             // Superseded or not, what the model said is kept for research, in one transaction with the status.
-            await store.RecordReviewOutcomeAsync(
+            await research.RecordReviewOutcomeAsync(
                 ReviewOutcomes.Finished(reviewId, ReviewStatus.Superseded, stale, result, alreadyPostedGroups, notAnchorableGroups, time.GetUtcNow()), ct);
 
             if (checkRunId is { } id)
@@ -249,7 +250,7 @@ public sealed partial class PullRequestReviewer(
         // empty one is noise on the pull request. The check run still says what happened.
         if (since is not null && report.FilesReviewed == 0 && toPost.Count == 0)
         {
-            await store.RecordReviewOutcomeAsync(ReviewOutcomes.Finished(
+            await research.RecordReviewOutcomeAsync(ReviewOutcomes.Finished(
                 reviewId, ReviewStatus.Skipped, "nothing reviewable changed since the last review", result, alreadyPostedGroups, notAnchorableGroups, time.GetUtcNow()), ct);
             if (checkRunId is { } skippedRun)
             {
@@ -273,7 +274,7 @@ public sealed partial class PullRequestReviewer(
         };
         var published = await publisher.PublishAsync(request.InstallationId, repo, request.Number, draft, ct);
 
-        await store.RecordReviewOutcomeAsync(ReviewOutcomes.Posted(reviewId, result, published, alreadyPostedGroups, notAnchorableGroups, JsonSerializer.Serialize(new
+        await research.RecordReviewOutcomeAsync(ReviewOutcomes.Posted(reviewId, result, published, alreadyPostedGroups, notAnchorableGroups, JsonSerializer.Serialize(new
         {
             files_reviewed = report.FilesReviewed,
             comments_posted = published.Posted.Count,
@@ -308,7 +309,7 @@ public sealed partial class PullRequestReviewer(
     private async Task<(IReadOnlyList<ChangedFile> Files, string? Since)> ChangesToReviewAsync(
         ReviewRequest request, RepoRef repo, PullRequestInfo pr, IReadOnlyList<ChangedFile> prFiles, CancellationToken ct)
     {
-        var lastHead = await store.GetLastPostedHeadAsync(request.Repository, request.Number, ct);
+        var lastHead = await reviews.GetLastPostedHeadAsync(request.Repository, request.Number, ct);
         if (lastHead is null || lastHead == pr.HeadSha)
         {
             return (prFiles, null);
@@ -391,7 +392,7 @@ public sealed partial class PullRequestReviewer(
     private async Task RecordRecoveredAsync(ReviewRequest request, RepoRef repo, long reviewId, long gitHubReviewId, CancellationToken ct)
     {
         var comments = await github.ListReviewCommentsAsync(request.InstallationId, repo, request.Number, gitHubReviewId, ct);
-        await store.RecordReviewOutcomeAsync(ReviewOutcomes.Recovered(reviewId, gitHubReviewId, comments, time.GetUtcNow()), ct);
+        await research.RecordReviewOutcomeAsync(ReviewOutcomes.Recovered(reviewId, gitHubReviewId, comments, time.GetUtcNow()), ct);
     }
 
     /// <summary>The posted text: a severity label, then the critic's (already sanitised) comment.</summary>

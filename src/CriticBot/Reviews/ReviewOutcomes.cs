@@ -34,7 +34,7 @@ public static class ReviewOutcomes
 
     /// <summary>A review that ended without posting (skipped, superseded): its research records are kept all the same.</summary>
     public static ReviewOutcome Finished(
-        long reviewId, string status, string? reason, CritiqueResult result, IReadOnlySet<int> alreadyPosted, IReadOnlySet<int> notAnchorable, DateTimeOffset now)
+        long reviewId, ReviewStatus status, string? reason, CritiqueResult result, IReadOnlySet<int> alreadyPosted, IReadOnlySet<int> notAnchorable, DateTimeOffset now)
     {
         ArgumentNullException.ThrowIfNull(result);
         var posted = status == ReviewStatus.Posted;

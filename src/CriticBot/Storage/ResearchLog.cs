@@ -2,34 +2,13 @@ using CriticBot.Engine.Critic;
 
 namespace CriticBot.Storage;
 
-/// <summary>
-/// The research log: every model call, every candidate highlight with what became of it, the exact prompts
-/// (stored once by content hash) and the comments posted. See docs/research-records.md.
-/// </summary>
-public interface IResearchLog
-{
-    /// <summary>
-    /// Ends a review and records everything it produced in <b>one transaction</b>: the review's status, prompts,
-    /// model calls, candidates and posted comments. Rows already there (a recovered or repeated write) are kept,
-    /// never duplicated.
-    /// </summary>
-    /// <exception cref="InvalidOperationException">The review does not exist.</exception>
-    Task RecordReviewOutcomeAsync(ReviewOutcome outcome, CancellationToken ct);
-
-    Task<IReadOnlyList<ModelCallRecord>> GetModelCallsAsync(long reviewId, CancellationToken ct);
-
-    Task<IReadOnlyList<ResearchCandidateRow>> GetResearchCandidatesAsync(long reviewId, CancellationToken ct);
-
-    Task<IReadOnlyList<PostedCommentRow>> GetPostedCommentsAsync(long reviewId, CancellationToken ct);
-}
-
-/// <summary>How a review ended and all it produced, written at once by <see cref="IResearchLog.RecordReviewOutcomeAsync"/>.</summary>
+/// <summary>How a review ended and all it produced, written at once by <see cref="IResearchLog.RecordReviewOutcomeAsync"/> (see docs/research-records.md).</summary>
 public sealed record ReviewOutcome
 {
     public required long ReviewId { get; init; }
 
-    /// <summary>A finished <see cref="ReviewStatus"/>: posted, skipped or superseded.</summary>
-    public required string Status { get; init; }
+    /// <summary>A finished status: posted, skipped or superseded.</summary>
+    public required ReviewStatus Status { get; init; }
 
     /// <summary>Why, for a review that was not posted.</summary>
     public string? Reason { get; init; }

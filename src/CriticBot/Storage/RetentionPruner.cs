@@ -61,7 +61,7 @@ public static class RetentionServiceCollectionExtensions
             .ValidateDataAnnotations()
             .Validate(options => options.Validate() is null, "Storage retention settings are inconsistent: Storage:PruneInterval must be from 00:00:01 to 7.00:00:00 and Storage:ResearchRetentionDays 0 or at least Storage:RetentionDays.")
             .ValidateOnStart();
-        services.AddSingleton<IDataRetention>(provider => provider.GetRequiredService<ICriticBotStore>());
+        services.AddSingleton<IDataRetention>(provider => provider.GetRequiredService<CriticBotStore>());
         services.AddSingleton<RetentionPruner>();
         services.AddHostedService(provider => provider.GetRequiredService<RetentionPruner>());
         return services;

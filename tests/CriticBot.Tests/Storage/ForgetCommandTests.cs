@@ -23,7 +23,7 @@ public sealed class ForgetCommandTests : IDisposable
     }
 
     /// <summary>One delivery and one posted review with its research records; the prompt may be shared.</summary>
-    private static async Task SeedAsync(SqliteCriticBotStore store, string repository, string prompt)
+    private static async Task SeedAsync(CriticBotStore store, string repository, string prompt)
     {
         await store.TryAddDeliveryAsync(new NewDelivery
         {
@@ -67,7 +67,7 @@ public sealed class ForgetCommandTests : IDisposable
     [Fact]
     public async Task Forget_deletes_one_repositorys_data_prints_counts_and_keeps_the_others()
     {
-        await using (var store = new SqliteCriticBotStore(_database.Path))
+        await using (var store = CriticBotStore.Open(_database.Path))
         {
             await store.MigrateAsync(default);
             await SeedAsync(store, "octo-org/widgets", "own-prompt");
@@ -80,7 +80,7 @@ public sealed class ForgetCommandTests : IDisposable
 
         Assert.Equal((ExitCodes.Success, ""), (exit, error));
         Assert.Equal("forgot Octo-Org/Widgets: 1 deliveries, 1 reviews, 1 candidates, 1 model calls, 1 comments, 1 prompts\n", output.ReplaceLineEndings("\n"));
-        await using var check = new SqliteCriticBotStore(_database.Path);
+        await using var check = CriticBotStore.Open(_database.Path);
         Assert.Null(await check.GetReviewAsync(new ReviewKey("octo-org/widgets", 1, "head"), default));
         Assert.Null(await check.GetPromptAsync("own-prompt", default));
         Assert.Equal(["octo-org/gadgets", "octo-org/gadgets-2"], await check.GetRepositoriesOfInstallationAsync(9, default));

@@ -3,29 +3,34 @@ using CriticBot.Engine.Critic;
 using CriticBot.Storage;
 using CriticBot.Testing.Time;
 using CriticBot.Tests.Fixtures;
-using Microsoft.Data.Sqlite;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
 
 namespace CriticBot.Tests.Storage;
 
-/// <summary>The research log and retention on a real SQLite file.</summary>
-public sealed class ResearchStoreTests : IAsyncLifetime
+/// <summary>The research log and retention: one contract, run on a SQLite file and on a real PostgreSQL server.</summary>
+public abstract class ResearchStoreTests : IAsyncLifetime
 {
     private static readonly DateTimeOffset T0 = new(2026, 1, 1, 0, 0, 0, TimeSpan.Zero);
-    private readonly TestDatabase _database = new();
-    private SqliteCriticBotStore _store = null!;
+    private CriticBotStore _store = null!;
+
+    /// <summary>A fresh, empty database; returns its CRITICBOT_DATABASE setting.</summary>
+    protected abstract Task<string> CreateDatabaseAsync();
+
+    protected virtual void DeleteDatabases()
+    {
+    }
 
     public async Task InitializeAsync()
     {
-        _store = new SqliteCriticBotStore(_database.Path);
+        _store = CriticBotStore.Open(await CreateDatabaseAsync());
         await _store.MigrateAsync(CancellationToken.None);
     }
 
     public async Task DisposeAsync()
     {
         await _store.DisposeAsync();
-        _database.Dispose();
+        DeleteDatabases();
     }
 
     private async Task<long> ClaimAsync(string repository, string head, DateTimeOffset now)
@@ -98,8 +103,7 @@ public sealed class ResearchStoreTests : IAsyncLifetime
 
     private T Scalar<T>(string sql)
     {
-        using var connection = new SqliteConnection($"Data Source={_database.Path};Pooling=False");
-        connection.Open();
+        using var connection = _store.Database.OpenReadAsync(CancellationToken.None).GetAwaiter().GetResult();
         using var command = connection.CreateCommand();
         command.CommandText = sql;
         return (T)Convert.ChangeType(command.ExecuteScalar()!, typeof(T), System.Globalization.CultureInfo.InvariantCulture);
@@ -158,7 +162,7 @@ public sealed class ResearchStoreTests : IAsyncLifetime
         var id = await ClaimAsync("o/r", "h1", T0);
         var orphan = Outcome(id, "p1", T0) with { ModelCalls = [Call("p1", 0)] };
 
-        await Assert.ThrowsAsync<SqliteException>(() => _store.RecordReviewOutcomeAsync(orphan, default));
+        await Assert.ThrowsAnyAsync<System.Data.Common.DbException>(() => _store.RecordReviewOutcomeAsync(orphan, default));
         Assert.Empty(await _store.GetResearchCandidatesAsync(id, default));
     }
 
@@ -238,4 +242,29 @@ public sealed class ResearchStoreTests : IAsyncLifetime
         ReceivedAt = receivedAt,
         Ignored = ignored,
     };
+}
+
+public sealed class SqliteResearchStoreTests : ResearchStoreTests
+{
+    private readonly List<TestDatabase> _databases = [];
+
+    protected override Task<string> CreateDatabaseAsync()
+    {
+        var database = new TestDatabase();
+        _databases.Add(database);
+        return Task.FromResult(database.Path);
+    }
+
+    protected override void DeleteDatabases()
+    {
+        foreach (var database in _databases)
+        {
+            database.Dispose();
+        }
+    }
+}
+
+public sealed class PostgresResearchStoreTests : ResearchStoreTests
+{
+    protected override async Task<string> CreateDatabaseAsync() => await (await PostgresServer.SharedAsync()).CreateDatabaseAsync();
 }
