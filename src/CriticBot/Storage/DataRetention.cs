@@ -1,4 +1,4 @@
-using System.ComponentModel.DataAnnotations;
+using Microsoft.Extensions.Options;
 
 namespace CriticBot.Storage;
 
@@ -43,20 +43,32 @@ public sealed class RetentionOptions
     public const string Section = "Storage";
 
     /// <summary>Raw delivery bodies (done and ignored) and prompts that no research record references.</summary>
-    [Range(1, 36500)]
     public int RetentionDays { get; set; } = 30;
 
     /// <summary>Research records (model calls, candidates, posted comments) and the prompts they reference; 0 keeps them.</summary>
-    [Range(0, 36500)]
     public int ResearchRetentionDays { get; set; } = 365;
 
     /// <summary>How often the pruner runs.</summary>
     public TimeSpan PruneInterval { get; set; } = TimeSpan.FromHours(1);
 
-    public string? Validate() =>
-        PruneInterval < TimeSpan.FromSeconds(1) || PruneInterval > TimeSpan.FromDays(7)
-            ? "Storage:PruneInterval must be from 00:00:01 to 7.00:00:00."
-            : ResearchRetentionDays != 0 && ResearchRetentionDays < RetentionDays
-                ? "Storage:ResearchRetentionDays must be 0 (keep) or at least Storage:RetentionDays."
-                : null;
+    /// <summary>Null when usable; otherwise one line naming the setting.</summary>
+    public string? Validate() => this switch
+    {
+        { RetentionDays: < 1 or > 36500 } => $"Storage:RetentionDays must be from 1 to 36500 days, not {RetentionDays}.",
+        { ResearchRetentionDays: < 0 or > 36500 } => $"Storage:ResearchRetentionDays must be from 0 (keep for ever) to 36500 days, not {ResearchRetentionDays}.",
+        { ResearchRetentionDays: > 0 } when ResearchRetentionDays < RetentionDays =>
+            $"Storage:ResearchRetentionDays ({ResearchRetentionDays}) must be 0 (keep for ever) or at least Storage:RetentionDays ({RetentionDays}).",
+        _ when PruneInterval < TimeSpan.FromSeconds(1) || PruneInterval > TimeSpan.FromDays(7) =>
+            $"Storage:PruneInterval must be from 00:00:01 to 7.00:00:00, not {PruneInterval}.",
+        _ => null,
+    };
+}
+
+public sealed class RetentionOptionsValidator : IValidateOptions<RetentionOptions>
+{
+    public ValidateOptionsResult Validate(string? name, RetentionOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        return options.Validate() is { } error ? ValidateOptionsResult.Fail(error) : ValidateOptionsResult.Success;
+    }
 }

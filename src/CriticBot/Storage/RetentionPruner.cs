@@ -56,11 +56,8 @@ public static class RetentionServiceCollectionExtensions
     /// <summary>The <c>Storage:*</c> retention settings (validated at start-up) and the background pruner.</summary>
     public static IServiceCollection AddRetention(this IServiceCollection services)
     {
-        services.AddOptions<RetentionOptions>()
-            .BindConfiguration(RetentionOptions.Section)
-            .ValidateDataAnnotations()
-            .Validate(options => options.Validate() is null, "Storage retention settings are inconsistent: Storage:PruneInterval must be from 00:00:01 to 7.00:00:00 and Storage:ResearchRetentionDays 0 or at least Storage:RetentionDays.")
-            .ValidateOnStart();
+        services.AddOptions<RetentionOptions>().BindConfiguration(RetentionOptions.Section).ValidateOnStart();
+        services.AddSingleton<IValidateOptions<RetentionOptions>, RetentionOptionsValidator>();
         services.AddSingleton<IDataRetention>(provider => provider.GetRequiredService<CriticBotStore>());
         services.AddSingleton<RetentionPruner>();
         services.AddHostedService(provider => provider.GetRequiredService<RetentionPruner>());

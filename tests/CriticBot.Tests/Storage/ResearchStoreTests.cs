@@ -230,6 +230,41 @@ public abstract class ResearchStoreTests : IAsyncLifetime
         Assert.Equal(DeliveryStatus.Done, (await _store.GetDeliveryAsync("done", default))!.Status);
     }
 
+    [Fact]
+    public async Task Migration_2_moves_version_1_comments_keeping_real_ids_and_marking_id_0_as_moved_into_the_body()
+    {
+        await using var old = CriticBotStore.Open(await CreateDatabaseAsync());
+        var reviewId = await old.Database.WriteAsync(async connection =>
+        {
+            await SqlDatabase.ExecuteAsync(connection, "CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at BIGINT NOT NULL)");
+            await SqlDatabase.ExecuteAsync(connection, old.Database.Render(Migrations.All[0].Sql));
+            await SqlDatabase.ExecuteAsync(connection, "INSERT INTO schema_migrations (version, name, applied_at) VALUES (1, 'v1', 0)");
+            await SqlDatabase.ExecuteAsync(connection, """
+                INSERT INTO reviews (repository, pr_number, head_sha, base_sha, status, attempts, created_at)
+                VALUES ('o/r', 1, 'h', 'b', 'posted', 1, 0)
+                """);
+            await using var select = SqlDatabase.Command(connection, "SELECT id FROM reviews");
+            var id = Convert.ToInt64(await select.ExecuteScalarAsync(), System.Globalization.CultureInfo.InvariantCulture);
+            // Version 1 stored 0 for a comment moved into the review body, and could hold a fingerprint twice.
+            foreach (var (commentId, fingerprint) in new[] { (555L, "fp1"), (0L, "fp2"), (0L, "fp1") })
+            {
+                await SqlDatabase.ExecuteAsync(connection, """
+                    INSERT INTO posted_comments (review_id, github_comment_id, path, line, side, quote, body, fingerprint)
+                    VALUES (@review, @comment, 'a.cs', 3, 'RIGHT', 'q', 'b', @fingerprint)
+                    """, ("@review", id), ("@comment", commentId), ("@fingerprint", fingerprint));
+            }
+
+            return id;
+        }, default);
+
+        Assert.Equal(1, await old.MigrateAsync(default));
+
+        var comments = await old.GetPostedCommentsAsync(reviewId, default);
+        Assert.Equal([("fp1", (long?)555, CommentPlacement.Inline), ("fp2", null, CommentPlacement.ReviewBody)],
+            comments.Select(c => (c.Fingerprint, c.GitHubCommentId, c.Placement)).OrderBy(c => c.Fingerprint));
+        Assert.Equal(["fp1", "fp2"], (await old.GetPostedFingerprintsAsync("o/r", 1, default)).Order());
+    }
+
     private static NewDelivery Delivery(string id, DateTimeOffset receivedAt, bool ignored = false, string repository = "o/r") => new()
     {
         DeliveryId = id,
