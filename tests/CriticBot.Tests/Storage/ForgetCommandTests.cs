@@ -14,11 +14,13 @@ public sealed class ForgetCommandTests : IDisposable
 
     public void Dispose() => _database.Dispose();
 
-    private async Task<(int Exit, string Out, string Err)> RunAsync(params string[] args)
+    private Task<(int Exit, string Out, string Err)> RunAsync(params string[] args) => RunOnAsync(_database.Path, args);
+
+    private static async Task<(int Exit, string Out, string Err)> RunOnAsync(string database, params string[] args)
     {
         using var stdout = new StringWriter();
         using var stderr = new StringWriter();
-        var exit = await CriticBotCli.RunAsync(args, stdout, stderr, environment: new Dictionary<string, string?> { ["CRITICBOT_DATABASE"] = _database.Path });
+        var exit = await CriticBotCli.RunAsync(args, stdout, stderr, environment: new Dictionary<string, string?> { ["CRITICBOT_DATABASE"] = database });
         return (exit, stdout.ToString(), stderr.ToString());
     }
 
@@ -121,5 +123,27 @@ public sealed class ForgetCommandTests : IDisposable
         Assert.Equal(ExitCodes.Usage, exit);
         Assert.Contains("no database", error, StringComparison.Ordinal);
         Assert.False(File.Exists(_database.Path));
+    }
+
+    [Fact]
+    public async Task Forget_works_the_same_on_postgresql()
+    {
+        var server = await PostgresServer.SharedAsync();
+        var database = await server.CreateDatabaseAsync();
+        await using (var store = CriticBotStore.Open(database))
+        {
+            await store.MigrateAsync(default);
+            await SeedAsync(store, "octo-org/widgets", "pg-prompt");
+            await SeedAsync(store, "octo-org/gadgets", "pg-other");
+        }
+
+        var (exit, output, error) = await RunOnAsync(database, "forget", "--repo", "octo-org/WIDGETS");
+
+        Assert.Equal((ExitCodes.Success, ""), (exit, error));
+        Assert.Equal("forgot octo-org/WIDGETS: 1 deliveries, 1 reviews, 1 candidates, 1 model calls, 1 comments, 1 prompts\n", output.ReplaceLineEndings("\n"));
+        Assert.DoesNotContain(server.Password, output + error, StringComparison.Ordinal);
+        await using var check = CriticBotStore.Open(database);
+        Assert.Equal(["octo-org/gadgets"], await check.GetRepositoriesOfInstallationAsync(9, default));
+        Assert.NotNull(await check.GetPromptAsync("pg-other", default));
     }
 }
