@@ -94,7 +94,7 @@ public sealed partial class CriticBotStore : IDataRetention
                         ("@side", row.Side), ("@start_line", row.StartLine), ("@line", row.Line), ("@quote", row.Quote),
                         ("@severity", row.Severity), ("@body", row.Body), ("@group_id", row.GroupId), ("@support", row.Support),
                         ("@score", row.Score), ("@reason_code", row.ReasonCode.WireName()), ("@reason", row.Reason),
-                        ("@posted", row.Posted), ("@fingerprint", row.Fingerprint));
+                        ("@posted", row.Posted ? 1 : 0), ("@fingerprint", row.Fingerprint));
                     await candidate.ExecuteNonQueryAsync(ct);
                 }
             }
@@ -159,7 +159,7 @@ public sealed partial class CriticBotStore : IDataRetention
             ReasonCode = CandidateReasons.FromWireName(reader.GetString(19))
                 ?? throw new InvalidDataException($"Unknown candidate reason code '{reader.GetString(19)}'."),
             Reason = reader.GetString(20),
-            Posted = Convert.ToBoolean(reader.GetValue(21), CultureInfo.InvariantCulture),
+            Posted = Int64(reader, 21) != 0,
             Fingerprint = NullableString(reader, 22),
         }, ct, ("@review_id", reviewId));
 

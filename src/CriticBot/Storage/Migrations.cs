@@ -113,7 +113,8 @@ internal static class Migrations
             """),
 
         // Portable SQL (SQLite and PostgreSQL alike): natural primary keys, no identity columns, BIGINT ids and
-        // unix-millisecond times, DOUBLE PRECISION scores, BOOLEAN flags.
+        // unix-millisecond times, DOUBLE PRECISION scores, 0/1 INTEGER flags (as in script 1, so `db copy` moves
+        // SQLite's integers into PostgreSQL unchanged).
         (2, "research log: model calls, candidates v2, review comments with real GitHub ids", """
             CREATE TABLE model_calls (
                 review_id BIGINT NOT NULL REFERENCES reviews (id),
@@ -160,7 +161,7 @@ internal static class Migrations
                 score DOUBLE PRECISION NULL,
                 reason_code TEXT NOT NULL,
                 reason TEXT NOT NULL,
-                posted BOOLEAN NOT NULL,
+                posted INTEGER NOT NULL,
                 fingerprint TEXT NULL,
                 PRIMARY KEY (review_id, candidate_index),
                 FOREIGN KEY (review_id, chunk_index, sample_index, attempt)

@@ -146,4 +146,27 @@ public sealed class ForgetCommandTests : IDisposable
         Assert.Equal(["octo-org/gadgets"], await check.GetRepositoriesOfInstallationAsync(9, default));
         Assert.NotNull(await check.GetPromptAsync("pg-other", default));
     }
+
+    [Fact]
+    public async Task Db_copy_moves_the_research_records_to_postgresql_unchanged()
+    {
+        long reviewId;
+        await using (var store = CriticBotStore.Open(_database.Path))
+        {
+            await store.MigrateAsync(default);
+            await SeedAsync(store, "octo-org/widgets", "copied-prompt");
+            reviewId = (await store.GetReviewAsync(new ReviewKey("octo-org/widgets", 1, "head"), default))!.Id;
+        }
+
+        var target = await (await PostgresServer.SharedAsync()).CreateDatabaseAsync();
+        var (exit, _, error) = await RunAsync("db", "copy", "--from", _database.Path, "--to", target);
+
+        Assert.Equal((ExitCodes.Success, ""), (exit, error));
+        await using var source = CriticBotStore.Open(_database.Path);
+        await using var copy = CriticBotStore.Open(target);
+        Assert.Equal(await source.GetModelCallsAsync(reviewId, default), await copy.GetModelCallsAsync(reviewId, default));
+        Assert.Equal(await source.GetResearchCandidatesAsync(reviewId, default), await copy.GetResearchCandidatesAsync(reviewId, default));
+        Assert.Equal(await source.GetPostedCommentsAsync(reviewId, default), await copy.GetPostedCommentsAsync(reviewId, default));
+        Assert.NotEmpty(await copy.GetResearchCandidatesAsync(reviewId, default));
+    }
 }
