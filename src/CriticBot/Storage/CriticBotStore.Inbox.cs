@@ -15,7 +15,7 @@ public sealed partial class CriticBotStore
         // Compress on the caller's thread, outside the SQLite writer: webhook JSON shrinks ~5x.
         var body = Compress(delivery.Body.Span);
         var receivedAt = delivery.ReceivedAt.ToUnixTimeMilliseconds();
-        return _db.WriteAsync(async connection => await ExecuteAsync(connection, """
+        return _db.WriteStatementAsync(async connection => await ExecuteAsync(connection, """
             INSERT INTO deliveries (delivery_id, event, action, installation_id, repository, pull_request,
                 body, body_encoding, status, attempts, next_attempt_at, received_at, finished_at)
             VALUES (@delivery_id, @event, @action, @installation_id, @repository, @pull_request,
@@ -58,7 +58,7 @@ public sealed partial class CriticBotStore
             RETURNING id, delivery_id, event, action, installation_id, repository, pull_request,
                 body, body_encoding, attempts, received_at
             """);
-        var row = await _db.WriteAsync(async connection =>
+        var row = await _db.WriteStatementAsync(async connection =>
         {
             await using var command = Command(connection, sql,
                 ("@worker", workerId), ("@lease_until", nowMs + (long)lease.TotalMilliseconds), ("@now", nowMs));

@@ -26,7 +26,7 @@ public sealed partial class CriticBotStore
         // The claim lost: say why. The row may have changed since (a lease just ran out): then claim again.
         for (var attempt = 0; ; attempt++)
         {
-            var claimed = await _db.WriteAsync(async connection =>
+            var claimed = await _db.WriteStatementAsync(async connection =>
             {
                 await using var command = Command(connection, claimSql,
                     ("@repository", key.Repository), ("@pr", key.PullRequest), ("@head", key.HeadSha), ("@base", baseSha),

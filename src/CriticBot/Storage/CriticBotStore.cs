@@ -107,7 +107,7 @@ public sealed partial class CriticBotStore : IDeliveryInbox, IReviewLedger, IRes
     private long NowMs() => _time.GetUtcNow().ToUnixTimeMilliseconds();
 
     private Task<int> WriteAsync(string sql, CancellationToken ct, params (string Name, object? Value)[] parameters) =>
-        _db.WriteAsync(connection => SqlDatabase.ExecuteAsync(connection, _db.Render(sql), parameters), ct);
+        _db.WriteStatementAsync(connection => SqlDatabase.ExecuteAsync(connection, _db.Render(sql), parameters), ct);
 
     private async Task<T?> ReadOneAsync<T>(string sql, Func<DbDataReader, T> map, CancellationToken ct, params (string Name, object? Value)[] parameters)
         where T : class

@@ -43,6 +43,12 @@ internal sealed class PostgresDatabase : SqlDatabase
         return result;
     }
 
+    public override async Task<T> WriteStatementAsync<T>(Func<DbConnection, Task<T>> work, CancellationToken ct)
+    {
+        await using var connection = await _dataSource.OpenConnectionAsync(ct);
+        return await work(connection);
+    }
+
     public override async Task<DbConnection> OpenReadAsync(CancellationToken ct) => await _dataSource.OpenConnectionAsync(ct);
 
     public override async Task<T> WithMigrationLockAsync<T>(Func<DbConnection, Task<T>> work, CancellationToken ct)

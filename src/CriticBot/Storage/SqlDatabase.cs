@@ -26,6 +26,12 @@ internal abstract class SqlDatabase : IAsyncDisposable
     /// <summary>Runs <paramref name="work"/> in a transaction of its own (its writes commit together or not at all).</summary>
     public abstract Task<T> WriteAsync<T>(Func<DbConnection, Task<T>> work, CancellationToken ct);
 
+    /// <summary>
+    /// Runs a <paramref name="work"/> that issues exactly one statement, atomic by itself: PostgreSQL runs it in
+    /// autocommit (no BEGIN/COMMIT round trips); SQLite queues it on the writer like any write.
+    /// </summary>
+    public virtual Task<T> WriteStatementAsync<T>(Func<DbConnection, Task<T>> work, CancellationToken ct) => WriteAsync(work, ct);
+
     /// <summary>An open connection for reads outside any write transaction.</summary>
     public abstract Task<DbConnection> OpenReadAsync(CancellationToken ct);
 
