@@ -7,6 +7,9 @@
 # for the inbox to drain and reports the server's CPU per delivery and the stub's look-ups.
 # Loopback only, bounded duration.
 #   DURATION=20s CONNECTIONS=32 THREADS=2 PORT=5099 INBOX=on PRS=4 scripts/loadtest.sh
+# DATABASE=postgres runs the same test on PostgreSQL instead: a temporary server from Debian's postgresql
+# package (initdb + pg_ctl, stock durability settings, its own port; as the postgres user when run as root).
+#   DATABASE=postgres PG_PORT=5097 scripts/loadtest.sh
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -17,6 +20,8 @@ PORT="${PORT:-5099}"
 INBOX="${INBOX:-off}"
 PRS="${PRS:-4}"
 STUB_PORT="${STUB_PORT:-5098}"
+DATABASE="${DATABASE:-sqlite}"
+PG_PORT="${PG_PORT:-5097}"
 URL="http://127.0.0.1:${PORT}"
 
 if ! command -v wrk >/dev/null 2>&1; then
@@ -34,12 +39,38 @@ dotnet build src/CriticBot -c Release -nologo -clp:ErrorsOnly -o "$out/bin" >/de
 work="$(mktemp -d)"
 server_pid=""
 stub_pid=""
+pg_started=""
+as_postgres() { if [ "$(id -u)" -eq 0 ]; then runuser -u postgres -- "$@"; else "$@"; fi; }
 cleanup() {
   if [ -n "$server_pid" ]; then kill -TERM "$server_pid" 2>/dev/null || true; wait "$server_pid" 2>/dev/null || true; fi
   if [ -n "$stub_pid" ]; then kill -TERM "$stub_pid" 2>/dev/null || true; wait "$stub_pid" 2>/dev/null || true; fi
+  if [ -n "$pg_started" ]; then as_postgres "$pgbin/pg_ctl" -D "$work/pg/data" -m fast -w stop >/dev/null 2>&1 || true; fi
   rm -rf "$work"
 }
 trap cleanup EXIT
+
+database_setting="$work/loadtest.db"
+if [ "$DATABASE" = postgres ]; then
+  if [ "$INBOX" = on ]; then echo "loadtest: INBOX=on is measured on SQLite only" >&2; exit 2; fi
+  if ! ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1; then
+    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql >/dev/null
+  fi
+  pgbin="$(ls -d /usr/lib/postgresql/*/bin | sort -V | tail -n 1)"
+  chmod 755 "$work"; mkdir -p "$work/pg"
+  pg_password="$(openssl rand -hex 16)"; echo "$pg_password" > "$work/pg/password"
+  [ "$(id -u)" -eq 0 ] && chown -R postgres "$work/pg"
+  as_postgres "$pgbin/initdb" -D "$work/pg/data" -U criticbot --pwfile="$work/pg/password" --auth-host=scram-sha-256 \
+    --auth-local=trust -E UTF8 --locale=C >/dev/null
+  # Stock settings (fsync, synchronous_commit and full_page_writes on): durable before 2xx, like SQLite's FULL.
+  as_postgres "$pgbin/pg_ctl" -D "$work/pg/data" -l "$work/pg/server.log" -w \
+    -o "-p $PG_PORT -k $work/pg -c listen_addresses=127.0.0.1" start >/dev/null
+  pg_started=1
+  as_postgres "$pgbin/createdb" -h "$work/pg" -p "$PG_PORT" -U criticbot criticbot
+  database_setting="Host=127.0.0.1;Port=$PG_PORT;Database=criticbot;Username=criticbot;Password=$pg_password"
+  echo "database: PostgreSQL $("$pgbin/postgres" --version | awk '{print $3}') on 127.0.0.1:$PG_PORT"
+else
+  echo "database: SQLite file (WAL, synchronous=FULL)"
+fi
 
 # A pull_request "opened" delivery shaped like GitHub's, padded to ~28 KB with a long description.
 description="$(for _ in $(seq 1 355); do printf 'This change reworks the frobnicator so that it no longer allocates per call. '; done)"
@@ -73,7 +104,7 @@ if [ "$INBOX" = "on" ]; then
   inbox_enabled=true
 fi
 GITHUB_APP_ID=1 GITHUB_PRIVATE_KEY_PATH="$work/app.pem" GITHUB_API_URL="$api_url" OPENAI_BASE_URL=http://127.0.0.1:9/v1 \
-GITHUB_WEBHOOK_SECRET="$secret" CRITICBOT_DATABASE="$work/loadtest.db" Inbox__Enabled="$inbox_enabled" \
+GITHUB_WEBHOOK_SECRET="$secret" CRITICBOT_DATABASE="$database_setting" Inbox__Enabled="$inbox_enabled" \
   GitHub__MinimumWriteInterval=00:00:00 Serilog__MinimumLevel__Default=Warning \
   dotnet "$out/bin/criticbot.dll" serve --urls "$URL" > "$work/server.log" 2>&1 &
 server_pid=$!
@@ -92,7 +123,9 @@ cpu_before="$(cpu_seconds)"
 wrk -t"$THREADS" -c"$CONNECTIONS" -d"$DURATION" --latency -s scripts/loadtest.lua "$URL/api/github/webhooks" -- "$work/payload.json" "$signature" run "${extra[@]}"
 cpu_run="$(cpu_seconds)"
 
-if command -v sqlite3 >/dev/null 2>&1; then
+if [ "$DATABASE" = postgres ]; then
+  echo "stored: $(as_postgres "$pgbin/psql" -h "$work/pg" -p "$PG_PORT" -U criticbot -d criticbot -Atc "SELECT COUNT(*) FROM deliveries WHERE delivery_id LIKE 'run-%'") measured deliveries"
+elif command -v sqlite3 >/dev/null 2>&1; then
   stored="$(sqlite3 "$work/loadtest.db" "SELECT COUNT(*) FROM deliveries WHERE delivery_id LIKE 'run-%'")"
   echo "stored: $stored measured deliveries, database $(du -sh "$work" | cut -f1)"
   echo "server CPU during the run: $(awk -v a="$cpu_before" -v b="$cpu_run" -v n="$stored" 'BEGIN { printf "%.1f s, %.1f us per delivery", b - a, (b - a) * 1e6 / n }')"

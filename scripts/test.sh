@@ -10,6 +10,13 @@ if ! command -v git >/dev/null 2>&1; then
 fi
 # (The scratch repositories set their own identity and ignore the user's git configuration.)
 
+# PostgreSQL: the storage tests start their own server from Debian's package (initdb + pg_ctl on a temporary
+# directory, never the system's cluster), so only the binaries are needed; no test is skipped without them.
+if ! ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1; then
+  as_root=""; [ "$(id -u)" -ne 0 ] && as_root="sudo"
+  $as_root apt-get update -qq && DEBIAN_FRONTEND=noninteractive $as_root apt-get install -y -qq postgresql >/dev/null
+fi
+
 export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 DOTNET_SKIP_FIRST_TIME_EXPERIENCE=1
 results="$(pwd)/artifacts/test-results"
 rm -rf "$results"

@@ -115,13 +115,15 @@ public sealed class CriticEngine
     private readonly ITokenCounter _tokens;
     private readonly IHighlightScorer _scorer;
     private readonly PromptBuilder _prompts;
+    private readonly TimeProvider _time;
 
-    public CriticEngine(ICriticModel model, ITokenCounter tokens, IHighlightScorer? scorer = null)
-        : this(model, tokens, scorer, new PromptBuilder())
+    /// <param name="time">The clock model calls are timed with (their start and latency); the system clock when null.</param>
+    public CriticEngine(ICriticModel model, ITokenCounter tokens, IHighlightScorer? scorer = null, TimeProvider? time = null)
+        : this(model, tokens, scorer, new PromptBuilder(), time)
     {
     }
 
-    internal CriticEngine(ICriticModel model, ITokenCounter tokens, IHighlightScorer? scorer, PromptBuilder prompts)
+    internal CriticEngine(ICriticModel model, ITokenCounter tokens, IHighlightScorer? scorer, PromptBuilder prompts, TimeProvider? time = null)
     {
         ArgumentNullException.ThrowIfNull(model);
         ArgumentNullException.ThrowIfNull(tokens);
@@ -129,6 +131,7 @@ public sealed class CriticEngine
         _tokens = tokens;
         _scorer = scorer ?? new AgreementSeverityScorer();
         _prompts = prompts;
+        _time = time ?? TimeProvider.System;
     }
 
     /// <summary>Filters and chunks the diff as a review would.</summary>
@@ -165,7 +168,7 @@ public sealed class CriticEngine
         ArgumentNullException.ThrowIfNull(plan);
         Checked(options);
         var budgeted = WithinBudget(plan, options);
-        var pipeline = new CritiquePipeline(_model, _scorer, _prompts);
+        var pipeline = new CritiquePipeline(_model, _scorer, _prompts, _time);
         return await pipeline.RunAsync(
             [.. budgeted.Chunks.Select(c => new ChunkToReview(c.Index, c.Text, c.Files))],
             new PipelineSettings

@@ -31,7 +31,7 @@ internal sealed record PipelineSettings
 }
 
 /// <summary>prompt → samples → grounding → selection → sanitised comments, for chunks already planned.</summary>
-internal sealed class CritiquePipeline(ICriticModel model, IHighlightScorer scorer, PromptBuilder prompts)
+internal sealed class CritiquePipeline(ICriticModel model, IHighlightScorer scorer, PromptBuilder prompts, TimeProvider? time = null)
 {
     public async Task<CritiqueResult> RunAsync(
         IReadOnlyList<ChunkToReview> chunks,
@@ -45,7 +45,7 @@ internal sealed class CritiquePipeline(ICriticModel model, IHighlightScorer scor
         IReadOnlyList<CritiqueSample> samples = [];
         if (chunks.Count > 0 && settings.Samples > 0)
         {
-            using var sampler = new CritiqueSampler(model, settings.MaxConcurrency);
+            using var sampler = new CritiqueSampler(model, settings.MaxConcurrency, time);
             samples = await sampler.SampleAsync(
                 [.. promptRecords.Select(p => (p.ChunkIndex, p.Prompt))],
                 new SamplingSettings
@@ -62,12 +62,13 @@ internal sealed class CritiquePipeline(ICriticModel model, IHighlightScorer scor
         // Ground each highlight in what its sample was shown: the parts of files in its own chunk
         // (a large file may be split over several chunks, each holding different hunks).
         var grounding = chunks.ToDictionary(c => c.Index, c => new GroundingIndex(c.Files));
-        var candidates = new List<(int Id, CritiqueSample Sample, RawHighlight Raw, GroundingResult Grounding)>();
+        var candidates = new List<(int Id, CritiqueSample Sample, int Position, RawHighlight Raw, GroundingResult Grounding)>();
         foreach (var sample in samples)
         {
-            foreach (var highlight in sample.Highlights)
+            for (var position = 0; position < sample.Highlights.Count; position++)
             {
-                candidates.Add((candidates.Count, sample, highlight, grounding[sample.ChunkIndex].Ground(highlight)));
+                var highlight = sample.Highlights[position];
+                candidates.Add((candidates.Count, sample, position, highlight, grounding[sample.ChunkIndex].Ground(highlight)));
             }
         }
 
@@ -103,7 +104,7 @@ internal sealed class CritiquePipeline(ICriticModel model, IHighlightScorer scor
             }
         }
 
-        var records = candidates.Select(c => Record(c.Id, c.Sample, c.Raw, c.Grounding, byCandidate.GetValueOrDefault(c.Id))).ToList();
+        var records = candidates.Select(c => Record(c.Id, c.Sample, c.Position, c.Raw, c.Grounding, byCandidate.GetValueOrDefault(c.Id))).ToList();
         return new CritiqueResult
         {
             Comments = comments,
@@ -120,12 +121,14 @@ internal sealed class CritiquePipeline(ICriticModel model, IHighlightScorer scor
             {
                 Calls = samples.Sum(s => s.Calls),
                 PromptTokens = samples.Sum(s => s.PromptTokens),
+                CachedPromptTokens = samples.Sum(s => s.CachedPromptTokens),
                 CompletionTokens = samples.Sum(s => s.CompletionTokens),
                 FailedSamples = samples.Count(s => s.Failed),
             },
             Candidates = records,
             Prompts = promptRecords,
             SampleFailures = [.. samples.Where(s => s.Failed).Select(s => new SampleFailure(s.ChunkIndex, s.SampleIndex, s.Error ?? "no usable answer"))],
+            ModelCalls = [.. samples.SelectMany(s => s.CallRecords)],
         };
     }
 
@@ -148,13 +151,26 @@ internal sealed class CritiquePipeline(ICriticModel model, IHighlightScorer scor
         };
     }
 
-    private static CandidateRecord Record(int id, CritiqueSample sample, RawHighlight raw, GroundingResult grounding, ScoredGroup? group)
+    private static CandidateRecord Record(int id, CritiqueSample sample, int position, RawHighlight raw, GroundingResult grounding, ScoredGroup? group)
     {
         CandidateDecision decision;
         string reason;
         if (!grounding.IsGrounded || group is null)
         {
             (decision, reason) = (CandidateDecision.Ungrounded, grounding.Reason ?? "not grounded");
+            return new CandidateRecord
+            {
+                Id = id,
+                ChunkIndex = sample.ChunkIndex,
+                SampleIndex = sample.SampleIndex,
+                Attempt = sample.ParsedAttempt,
+                Position = position,
+                Raw = raw,
+                Anchor = grounding.Anchor,
+                Decision = decision,
+                ReasonCode = CandidateReasons.Of(grounding.Failure),
+                Reason = reason,
+            };
         }
         else if (group.Group.Representative.CandidateId != id)
         {
@@ -170,11 +186,15 @@ internal sealed class CritiquePipeline(ICriticModel model, IHighlightScorer scor
             Id = id,
             ChunkIndex = sample.ChunkIndex,
             SampleIndex = sample.SampleIndex,
+            Attempt = sample.ParsedAttempt,
+            Position = position,
             Raw = raw,
             Anchor = grounding.Anchor,
-            GroupId = group?.Group.Id,
-            Score = group?.Score,
+            GroupId = group.Group.Id,
+            Support = group.Group.Support,
+            Score = group.Score,
             Decision = decision,
+            ReasonCode = CandidateReasons.Of(decision),
             Reason = reason,
         };
     }

@@ -48,6 +48,10 @@ public sealed record ReviewUsage
 {
     public int Calls { get; init; }
     public int PromptTokens { get; init; }
+
+    /// <summary>Of <see cref="PromptTokens"/>, those the provider served from its prompt cache.</summary>
+    public int CachedPromptTokens { get; init; }
+
     public int CompletionTokens { get; init; }
 
     /// <summary>Samples that gave nothing usable (a failed call, or two answers that did not parse).</summary>
@@ -64,6 +68,90 @@ public sealed record PromptRecord(int ChunkIndex, ChatPrompt Prompt)
 }
 
 /// <summary>
+/// Why a candidate highlight was or was not posted, as a stable code (stored and exported by its
+/// <see cref="CandidateReasons.WireName"/>). The engine decides the first nine; the service, which knows what
+/// is already on the pull request, may turn a kept candidate into <see cref="AlreadyPosted"/> or
+/// <see cref="NotAnchorable"/>.
+/// </summary>
+public enum CandidateReason
+{
+    /// <summary>Its group's comment was posted, made of this candidate.</summary>
+    Kept,
+
+    /// <summary>The file it names is not in the reviewed diff.</summary>
+    FileNotInDiff,
+
+    /// <summary>The quote has too few non-space characters to mean anything.</summary>
+    QuoteTooShort,
+
+    /// <summary>The quote is not in the diff of its file.</summary>
+    QuoteNotFound,
+
+    /// <summary>The quote runs across two hunks (the lines between are not in the diff).</summary>
+    CrossesHunk,
+
+    /// <summary>Found, but GitHub does not take a comment on those lines.</summary>
+    NotCommentable,
+
+    /// <summary>Merged into a group whose comment is made of another member.</summary>
+    Duplicate,
+
+    /// <summary>The group's score is below the precision.</summary>
+    BelowThreshold,
+
+    /// <summary>Scored high enough, but higher-ranked comments filled the limit.</summary>
+    OverLimit,
+
+    /// <summary>The same comment (fingerprint) was already posted on the pull request.</summary>
+    AlreadyPosted,
+
+    /// <summary>Not on lines the pull request's own diff lets GitHub anchor (an incremental review's compare diff).</summary>
+    NotAnchorable,
+}
+
+public static class CandidateReasons
+{
+    /// <summary>The stored snake_case name: kept, file_not_in_diff, quote_too_short, ... Never renamed.</summary>
+    public static string WireName(this CandidateReason reason) => reason switch
+    {
+        CandidateReason.Kept => "kept",
+        CandidateReason.FileNotInDiff => "file_not_in_diff",
+        CandidateReason.QuoteTooShort => "quote_too_short",
+        CandidateReason.QuoteNotFound => "quote_not_found",
+        CandidateReason.CrossesHunk => "crosses_hunk",
+        CandidateReason.NotCommentable => "not_commentable",
+        CandidateReason.Duplicate => "duplicate",
+        CandidateReason.BelowThreshold => "below_threshold",
+        CandidateReason.OverLimit => "over_limit",
+        CandidateReason.AlreadyPosted => "already_posted",
+        CandidateReason.NotAnchorable => "not_anchorable",
+        _ => throw new ArgumentOutOfRangeException(nameof(reason), reason, null),
+    };
+
+    /// <summary>Null for a name this version does not know.</summary>
+    public static CandidateReason? FromWireName(string name) =>
+        Enum.GetValues<CandidateReason>().Cast<CandidateReason?>().FirstOrDefault(r => r!.Value.WireName() == name);
+
+    internal static CandidateReason Of(GroundingFailure failure) => failure switch
+    {
+        GroundingFailure.FileNotInDiff => CandidateReason.FileNotInDiff,
+        GroundingFailure.QuoteTooShort => CandidateReason.QuoteTooShort,
+        GroundingFailure.CrossesHunk => CandidateReason.CrossesHunk,
+        GroundingFailure.NotCommentable => CandidateReason.NotCommentable,
+        _ => CandidateReason.QuoteNotFound,
+    };
+
+    internal static CandidateReason Of(CandidateDecision decision) => decision switch
+    {
+        CandidateDecision.Kept => CandidateReason.Kept,
+        CandidateDecision.Duplicate => CandidateReason.Duplicate,
+        CandidateDecision.BelowThreshold => CandidateReason.BelowThreshold,
+        CandidateDecision.OverLimit => CandidateReason.OverLimit,
+        _ => CandidateReason.QuoteNotFound,
+    };
+}
+
+/// <summary>
 /// Every highlight of every sample, with what became of it: the raw material for evaluation and for
 /// exporting preference data.
 /// </summary>
@@ -72,17 +160,33 @@ public sealed record CandidateRecord
     public required int Id { get; init; }
     public required int ChunkIndex { get; init; }
     public required int SampleIndex { get; init; }
+
+    /// <summary>The call of the sample whose answer held this highlight (see <see cref="ModelCallRecord.Attempt"/>).</summary>
+    public int Attempt { get; init; }
+
+    /// <summary>Its position in that answer's highlights.</summary>
+    public int Position { get; init; }
+
     public required RawHighlight Raw { get; init; }
 
     /// <summary>Where the quote was found; null when ungrounded.</summary>
     public Anchor? Anchor { get; init; }
 
+    /// <summary>Candidates merged as the same place share this id; null when ungrounded.</summary>
     public int? GroupId { get; init; }
+
+    /// <summary>How many distinct samples flagged the candidate's group; null when ungrounded.</summary>
+    public int? Support { get; init; }
 
     /// <summary>The score of the candidate's group; null when ungrounded.</summary>
     public double? Score { get; init; }
 
     public required CandidateDecision Decision { get; init; }
+
+    /// <summary>The decision as a precise, stable code.</summary>
+    public required CandidateReason ReasonCode { get; init; }
+
+    /// <summary>The decision in words.</summary>
     public required string Reason { get; init; }
 }
 
@@ -101,4 +205,7 @@ public sealed record CritiqueResult
     public required IReadOnlyList<CandidateRecord> Candidates { get; init; }
     public required IReadOnlyList<PromptRecord> Prompts { get; init; }
     public required IReadOnlyList<SampleFailure> SampleFailures { get; init; }
+
+    /// <summary>Every model call, ordered by chunk, sample and attempt.</summary>
+    public IReadOnlyList<ModelCallRecord> ModelCalls { get; init; } = [];
 }

@@ -16,7 +16,14 @@ public sealed record CritiqueSample
     public string? Error { get; init; }
     public int Calls { get; init; }
     public int PromptTokens { get; init; }
+    public int CachedPromptTokens { get; init; }
     public int CompletionTokens { get; init; }
+
+    /// <summary>The attempt whose answer gave <see cref="Highlights"/> (see <see cref="ModelCallRecord.Attempt"/>).</summary>
+    public int ParsedAttempt { get; init; }
+
+    /// <summary>Every call made for this sample, in order.</summary>
+    public IReadOnlyList<ModelCallRecord> CallRecords { get; init; } = [];
 }
 
 /// <summary>What to ask of the model for every sample.</summary>
@@ -50,12 +57,15 @@ public sealed class CritiqueSampler : IDisposable
 
     private readonly ICriticModel _model;
     private readonly SemaphoreSlim _gate;
+    private readonly TimeProvider _time;
 
-    public CritiqueSampler(ICriticModel model, int maxConcurrency)
+    /// <param name="time">The clock call records are timed with; the system clock when null.</param>
+    public CritiqueSampler(ICriticModel model, int maxConcurrency, TimeProvider? time = null)
     {
         ArgumentNullException.ThrowIfNull(model);
         _model = model;
         _gate = new SemaphoreSlim(Math.Max(1, maxConcurrency));
+        _time = time ?? TimeProvider.System;
     }
 
     /// <summary>Samples every prompt; the result is ordered by chunk index, then sample index.</summary>
@@ -71,9 +81,10 @@ public sealed class CritiqueSampler : IDisposable
         var tasks = new List<Task<CritiqueSample>>();
         foreach (var (chunkIndex, prompt) in prompts)
         {
+            var promptSha256 = prompt.Sha256;
             for (var sample = 0; sample < settings.Samples; sample++)
             {
-                tasks.Add(RunSampleAsync(chunkIndex, sample, prompt, settings, retries, stopAll));
+                tasks.Add(RunSampleAsync(chunkIndex, sample, prompt, promptSha256, settings, retries, stopAll));
             }
         }
 
@@ -101,7 +112,7 @@ public sealed class CritiqueSampler : IDisposable
     }
 
     private async Task<CritiqueSample> RunSampleAsync(
-        int chunkIndex, int sampleIndex, ChatPrompt prompt, SamplingSettings settings, RetryBudget retries, CancellationTokenSource stopAll)
+        int chunkIndex, int sampleIndex, ChatPrompt prompt, string promptSha256, SamplingSettings settings, RetryBudget retries, CancellationTokenSource stopAll)
     {
         var request = new ModelRequest
         {
@@ -112,8 +123,30 @@ public sealed class CritiqueSampler : IDisposable
             Tenant = settings.Tenant,
         };
 
+        var records = new List<ModelCallRecord>();
+        ModelCallRecord Record(int attempt, DateTimeOffset startedAt, TimeSpan latency, ModelAnswer? answer, ModelCallOutcome outcome, string? failure) => new()
+        {
+            ChunkIndex = chunkIndex,
+            SampleIndex = sampleIndex,
+            Attempt = attempt,
+            PromptSha256 = promptSha256,
+            Model = answer?.Model,
+            Temperature = settings.Temperature,
+            MaxOutputTokens = settings.MaxOutputTokens,
+            PromptTokens = answer?.PromptTokens ?? 0,
+            CachedPromptTokens = answer?.CachedPromptTokens ?? 0,
+            CompletionTokens = answer?.CompletionTokens ?? 0,
+            StartedAt = startedAt,
+            Latency = latency,
+            FinishReason = answer?.FinishReason,
+            Completion = answer?.Text,
+            Outcome = outcome,
+            Error = failure,
+        };
+
         var calls = 0;
         var promptTokens = 0;
+        var cachedPromptTokens = 0;
         var completionTokens = 0;
         string? error = null;
         for (var attempt = 0; attempt < AttemptsPerSample; attempt++)
@@ -126,10 +159,14 @@ public sealed class CritiqueSampler : IDisposable
 
             ModelAnswer answer;
             await _gate.WaitAsync(stopAll.Token);
+            var startedAt = _time.GetUtcNow();
+            var started = _time.GetTimestamp();
+            TimeSpan latency;
             try
             {
                 calls++;
                 answer = await _model.CompleteAsync(request, stopAll.Token);
+                latency = _time.GetElapsedTime(started);
             }
             catch (ModelUnavailableException)
             {
@@ -144,6 +181,7 @@ public sealed class CritiqueSampler : IDisposable
             {
                 // One failed call (a server error after the client's own retries, a timeout) empties this sample only.
                 error = $"the model call failed: {ex.GetType().Name}: {ex.Message}";
+                records.Add(Record(attempt, startedAt, _time.GetElapsedTime(started), null, ModelCallOutcome.Failed, error));
                 break;
             }
             finally
@@ -152,10 +190,12 @@ public sealed class CritiqueSampler : IDisposable
             }
 
             promptTokens += answer.PromptTokens;
+            cachedPromptTokens += answer.CachedPromptTokens;
             completionTokens += answer.CompletionTokens;
             var parsed = CritiqueParser.Parse(answer.Text);
             if (parsed.Ok)
             {
+                records.Add(Record(attempt, startedAt, latency, answer, ModelCallOutcome.Parsed, null));
                 return new CritiqueSample
                 {
                     ChunkIndex = chunkIndex,
@@ -163,13 +203,17 @@ public sealed class CritiqueSampler : IDisposable
                     Highlights = parsed.Highlights,
                     Calls = calls,
                     PromptTokens = promptTokens,
+                    CachedPromptTokens = cachedPromptTokens,
                     CompletionTokens = completionTokens,
+                    ParsedAttempt = attempt,
+                    CallRecords = records,
                 };
             }
 
             error = answer.FinishReason == "length"
                 ? $"the answer was cut off at the output token limit ({parsed.Error})"
                 : $"the answer did not parse: {parsed.Error}";
+            records.Add(Record(attempt, startedAt, latency, answer, ModelCallOutcome.Unparseable, error));
         }
 
         return new CritiqueSample
@@ -180,7 +224,9 @@ public sealed class CritiqueSampler : IDisposable
             Error = error,
             Calls = calls,
             PromptTokens = promptTokens,
+            CachedPromptTokens = cachedPromptTokens,
             CompletionTokens = completionTokens,
+            CallRecords = records,
         };
     }
 

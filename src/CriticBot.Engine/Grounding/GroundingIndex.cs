@@ -27,6 +27,9 @@ public enum GroundingFailure
     QuoteTooShort,
     QuoteNotFound,
     NotCommentable,
+
+    /// <summary>The quote runs from one hunk into the next: the lines between them are not in the diff.</summary>
+    CrossesHunk,
 }
 
 public sealed record GroundingResult
@@ -42,6 +45,7 @@ public sealed record GroundingResult
         GroundingFailure.QuoteTooShort => $"the quote has fewer than {GroundingIndex.MinimumQuoteCharacters} non-space characters",
         GroundingFailure.QuoteNotFound => "the quote is not in the diff of its file",
         GroundingFailure.NotCommentable => "GitHub does not allow a comment on the lines of the quote",
+        GroundingFailure.CrossesHunk => "the quote runs across two hunks of its file (the lines between them are not in the diff)",
         _ => null,
     };
 }
@@ -129,7 +133,17 @@ public sealed partial class GroundingIndex
             }
         }
 
-        return new GroundingResult { Failure = GroundingFailure.QuoteNotFound };
+        // Found only when the file's hunks are read as one text: it spans a gap, so it is not verbatim.
+        var crosses = variants
+            .Where(v => v.Length >= MinimumQuoteCharacters)
+            .Any(quote => SpansHunks(path, DiffSide.Right, quote) || SpansHunks(path, DiffSide.Left, quote));
+        return new GroundingResult { Failure = crosses ? GroundingFailure.CrossesHunk : GroundingFailure.QuoteNotFound };
+    }
+
+    private bool SpansHunks(string path, DiffSide side, string quote)
+    {
+        var hunks = _hunks[(path, side)];
+        return hunks.Count > 1 && string.Concat(hunks.Select(h => h.Text)).Contains(quote, StringComparison.Ordinal);
     }
 
     /// <summary>The best match on one side: where, how far from the model's lines, and whether it covers a removed line.</summary>

@@ -23,10 +23,17 @@ public sealed record ModelAnswer
 {
     public required string Text { get; init; }
     public int PromptTokens { get; init; }
+
+    /// <summary>Of <see cref="PromptTokens"/>, those the server served from its prompt cache (0 when it does not say).</summary>
+    public int CachedPromptTokens { get; init; }
+
     public int CompletionTokens { get; init; }
 
     /// <summary>"stop", "length" (cut off), "content_filter", ...</summary>
     public string? FinishReason { get; init; }
+
+    /// <summary>The model the server says answered (it may name a dated snapshot); null when it does not say.</summary>
+    public string? Model { get; init; }
 }
 
 /// <summary>The seam between the critic and a chat model. The engine only ever calls this.</summary>

@@ -126,7 +126,9 @@ public sealed partial class OpenAiCriticModel : ICriticModel
         {
             Text = text,
             PromptTokens = completion.Usage?.InputTokenCount ?? 0,
+            CachedPromptTokens = completion.Usage?.InputTokenDetails?.CachedTokenCount ?? 0,
             CompletionTokens = completion.Usage?.OutputTokenCount ?? 0,
+            Model = string.IsNullOrEmpty(completion.Model) ? null : completion.Model,
             FinishReason = completion.FinishReason switch
             {
                 ChatFinishReason.Stop => "stop",

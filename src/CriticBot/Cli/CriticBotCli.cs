@@ -13,6 +13,8 @@ public static class CriticBotCli
         var root = new RootCommand("CriticBot: an LLM critic that reviews pull requests with grounded, line-anchored comments.");
         root.Subcommands.Add(ServeCommand.Create());
         root.Subcommands.Add(ReviewCommand.Create(stdin, environment));
+        root.Subcommands.Add(DbCommand.Create(environment));
+        root.Subcommands.Add(ForgetCommand.Create(environment));
         return root;
     }
 

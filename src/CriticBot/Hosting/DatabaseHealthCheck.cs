@@ -4,7 +4,7 @@ using Microsoft.Extensions.Diagnostics.HealthChecks;
 namespace CriticBot.Hosting;
 
 /// <summary>Ready means the database answers: without it no delivery can be stored.</summary>
-public sealed class DatabaseHealthCheck(ICriticBotStore store) : IHealthCheck
+public sealed class DatabaseHealthCheck(CriticBotStore store) : IHealthCheck
 {
     public const string ReadyTag = "ready";
 

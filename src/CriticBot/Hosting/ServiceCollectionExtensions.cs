@@ -39,13 +39,22 @@ public static class ServiceCollectionExtensions
         return services;
     }
 
-    /// <summary>The SQLite store (one instance: it owns the single writer) and the readiness check on it.</summary>
+    /// <summary>
+    /// The store on SQLite or PostgreSQL, as CRITICBOT_DATABASE says (one instance: on SQLite it owns the single
+    /// writer), seen by the pipeline through its three aggregates, and the readiness check on it.
+    /// </summary>
     public static IServiceCollection AddCriticBotStorage(this IServiceCollection services)
     {
         services.AddOptions<StorageOptions>().BindConfiguration("").ValidateOnStart();
         services.AddSingleton<IValidateOptions<StorageOptions>, StorageOptionsValidator>();
-        services.AddSingleton<ICriticBotStore>(provider =>
-            new SqliteCriticBotStore(provider.GetRequiredService<IOptions<StorageOptions>>().Value.ResolveDatabasePath()));
+        services.TryAddSingleton(TimeProvider.System);
+        services.AddSingleton(provider => CriticBotStore.Open(
+            provider.GetRequiredService<IOptions<StorageOptions>>().Value.ResolveLocation(),
+            provider.GetRequiredService<TimeProvider>()));
+        services.AddSingleton<IDeliveryInbox>(provider => provider.GetRequiredService<CriticBotStore>());
+        services.AddSingleton<IReviewLedger>(provider => provider.GetRequiredService<CriticBotStore>());
+        services.AddSingleton<IResearchLog>(provider => provider.GetRequiredService<CriticBotStore>());
+        services.AddSingleton<IModelCallBudgetLedger>(provider => provider.GetRequiredService<CriticBotStore>());
         services.AddHealthChecks().AddCheck<DatabaseHealthCheck>("database", tags: [DatabaseHealthCheck.ReadyTag]);
         return services;
     }

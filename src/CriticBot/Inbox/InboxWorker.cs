@@ -11,7 +11,7 @@ namespace CriticBot.Inbox;
 /// Claims are leases, renewed while a handler runs; a crashed process's claims expire and are resumed.
 /// </summary>
 public sealed partial class InboxWorker(
-    ICriticBotStore store,
+    IDeliveryInbox store,
     IDeliveryHandler handler,
     InboxSignal signal,
     IOptions<InboxOptions> options,

@@ -32,7 +32,7 @@ public static partial class WebhookEndpoints
 
     internal static async Task<IResult> ReceiveAsync(
         HttpRequest request,
-        ICriticBotStore store,
+        IDeliveryInbox store,
         InboxSignal inbox,
         IOptions<WebhookOptions> options,
         TimeProvider time,
@@ -119,7 +119,8 @@ public static partial class WebhookEndpoints
             inbox.Wake();
         }
 
-        LogStored(logger, payload.Action, handled ? DeliveryStatus.Pending : DeliveryStatus.Ignored);
+        var status = (handled ? DeliveryStatus.Pending : DeliveryStatus.Ignored).ToStored();
+        LogStored(logger, payload.Action, status);
         return TypedResults.Accepted((string?)null, new WebhookReceipt(deliveryId, handled ? "queued" : "ignored"));
     }
 

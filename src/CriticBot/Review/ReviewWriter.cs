@@ -101,6 +101,7 @@ internal static class ReviewWriter
         writer.WriteNumber("prompt_tokens", result.Usage.PromptTokens);
         writer.WriteNumber("completion_tokens", result.Usage.CompletionTokens);
         writer.WriteNumber("failed_samples", result.Usage.FailedSamples);
+        writer.WriteNumber("cached_prompt_tokens", result.Usage.CachedPromptTokens);
         writer.WriteEndObject();
         writer.WriteEndObject();
     });

@@ -12,7 +12,13 @@ public sealed record FilteredComments
     /// <summary>The engine's comments behind <see cref="Drafts"/>, in the same order.</summary>
     public required IReadOnlyList<ReviewComment> Comments { get; init; }
 
-    public required int AlreadyPosted { get; init; }
+    /// <summary>Groups (places) left out because the same comment is already on the pull request.</summary>
+    public required IReadOnlySet<int> AlreadyPostedGroups { get; init; }
+
+    /// <summary>Groups left out because GitHub cannot anchor them in the pull request's own diff.</summary>
+    public required IReadOnlySet<int> NotAnchorableGroups { get; init; }
+
+    public int AlreadyPosted => AlreadyPostedGroups.Count;
 }
 
 /// <summary>
@@ -28,12 +34,13 @@ public static class CommentFilter
         ArgumentNullException.ThrowIfNull(postedFingerprints);
         var drafts = new List<DraftComment>();
         var kept = new List<ReviewComment>();
-        var alreadyPosted = 0;
+        var alreadyPosted = new HashSet<int>();
+        var notAnchorable = new HashSet<int>();
         foreach (var comment in comments)
         {
             if (postedFingerprints.Contains(CommentFingerprint.Of(comment.Path, comment.Side, comment.Quote)))
             {
-                alreadyPosted++;
+                alreadyPosted.Add(comment.GroupId);
                 continue;
             }
 
@@ -43,9 +50,13 @@ public static class CommentFilter
                 drafts.Add(draft);
                 kept.Add(comment);
             }
+            else
+            {
+                notAnchorable.Add(comment.GroupId);
+            }
         }
 
-        return new FilteredComments { Drafts = drafts, Comments = kept, AlreadyPosted = alreadyPosted };
+        return new FilteredComments { Drafts = drafts, Comments = kept, AlreadyPostedGroups = alreadyPosted, NotAnchorableGroups = notAnchorable };
     }
 
     /// <summary>The posted text: a severity label, then the critic's (already sanitised) comment.</summary>

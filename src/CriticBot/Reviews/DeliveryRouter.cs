@@ -14,7 +14,7 @@ public sealed partial class DeliveryRouter(
     PullRequestReviewer reviewer,
     InstallationRecorder installations,
     IGitHubGateway github,
-    ICriticBotStore store,
+    IDeliveryInbox store,
     IOptions<InboxOptions> inbox,
     TimeProvider time,
     ILogger<DeliveryRouter> logger) : IDeliveryHandler

@@ -133,7 +133,8 @@ public static class ReviewsServiceCollectionExtensions
             new OpenAiCriticModel(sp.GetRequiredService<IOptions<ReviewPipelineSettings>>().Value.Model!, sp.GetRequiredService<ILogger<OpenAiCriticModel>>()),
             sp.GetRequiredService<IOptions<ReviewOptions>>().Value.MaxModelCalls));
         services.AddSingleton<ITokenCounter, TiktokenTokenCounter>();
-        services.AddSingleton(sp => new CriticEngine(sp.GetRequiredService<ICriticModel>(), sp.GetRequiredService<ITokenCounter>()));
+        services.AddSingleton(sp => new CriticEngine(
+            sp.GetRequiredService<ICriticModel>(), sp.GetRequiredService<ITokenCounter>(), time: sp.GetRequiredService<TimeProvider>()));
         // The pipeline's steps (see PullRequestReviewer), each a type of its own.
         services.AddSingleton<ReviewDecider>();
         services.AddSingleton<ReviewLedger>();

@@ -10,7 +10,7 @@ namespace CriticBot.Reviews;
 /// shares them. A review reserves what its plan could use at most, runs with what it was granted (the engine then
 /// reviews fewer chunks and names the rest), and gives back what it did not use.
 /// </summary>
-public sealed class ModelCallBudgets(ICriticBotStore store, IOptions<ReviewOptions> options, TimeProvider time)
+public sealed class ModelCallBudgets(IModelCallBudgetLedger store, IOptions<ReviewOptions> options, TimeProvider time)
 {
     public async Task<ModelCallAllowance> ReserveAsync(ReviewRequest request, ReviewTarget target, int wanted, CancellationToken ct)
     {
@@ -41,7 +41,7 @@ public sealed class ModelCallBudgets(ICriticBotStore store, IOptions<ReviewOptio
 }
 
 /// <summary>Model calls granted to one review; <see cref="Limit"/> names the budget that granted fewer than wanted.</summary>
-public sealed class ModelCallAllowance(ICriticBotStore store, ModelCallReservation reservation, int granted, string? limit)
+public sealed class ModelCallAllowance(IModelCallBudgetLedger store, ModelCallReservation reservation, int granted, string? limit)
 {
     public int Granted { get; } = granted;
 

@@ -129,6 +129,8 @@ public sealed partial class PullRequestReviewer(
 
         if (await review.StaleBeforePostingAsync() is { } stale)
         {
+            // Superseded: nothing is posted, but what the model said is kept for research.
+            await ledger.FinishAsync(review.ReviewId, ReviewStatus.Superseded, stale, result, comments, deliveryToken);
             await checkRun.SupersededAsync(stale);
             return $"superseded: {stale} while reviewing {target.HeadSha}";
         }
@@ -163,7 +165,7 @@ public sealed partial class PullRequestReviewer(
             var reason = budgetSpent
                 ? $"nothing reviewed: too little is left of {allowance.Limit}"
                 : "nothing reviewable changed since the last review";
-            await ledger.FinishAsync(review.ReviewId, ReviewStatus.Skipped, reason, ct);
+            await ledger.FinishAsync(review.ReviewId, ReviewStatus.Skipped, reason, result, comments, ct);
             await checkRun.NothingPostedAsync(budgetSpent ? "Model-call budget spent" : "Nothing new to review", ReviewBody.Write(report));
             return budgetSpent
                 ? $"skipped: {reason}"

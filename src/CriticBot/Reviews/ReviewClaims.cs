@@ -21,7 +21,8 @@ public sealed record ClaimResult
 /// </summary>
 public sealed partial class ReviewClaims(
     IGitHubGateway github,
-    ICriticBotStore store,
+    IReviewLedger store,
+    IDeliveryInbox inbox,
     ReviewLedger ledger,
     IOptions<ReviewOptions> options,
     TimeProvider time,
@@ -50,7 +51,7 @@ public sealed partial class ReviewClaims(
         switch (claim)
         {
             case ReviewClaim.AlreadyDone done:
-                return new ClaimResult { Outcome = $"already {done.Status} at {head}" };
+                return new ClaimResult { Outcome = $"already {done.Status.ToStored()} at {head}" };
             case ReviewClaim.Busy busy:
                 throw new ReviewBusyException(
                     $"review of {request.Repository}#{request.Number} at {head} is held by {busy.HeldBy} until {busy.LeaseUntil:O}",
@@ -106,7 +107,7 @@ public sealed partial class ReviewClaims(
                     }
 
                     if (seenDeliveries is { } seen
-                        && await store.GetNewerPendingDeliveryIdAsync(review.Request.Repository, review.Request.Number, WebhookEvents.PullRequest, seen, stop) is { } newer)
+                        && await inbox.GetNewerPendingDeliveryIdAsync(review.Request.Repository, review.Request.Number, WebhookEvents.PullRequest, seen, stop) is { } newer)
                     {
                         // One look-up per newer delivery: redeliveries and edits of the same head cost nothing more.
                         seenDeliveries = newer;

@@ -43,8 +43,10 @@ public static class ServeHost
         builder.Services.AddCriticBotLogging();
         // Signature checks need the webhook secret: validated before the host starts.
         builder.Services.AddWebhookIntake();
-        // Durable deliveries, reviews and research data in SQLite; also backs /readyz.
+        // Durable deliveries, reviews and research data in SQLite or PostgreSQL; also backs /readyz.
         builder.Services.AddCriticBotStorage();
+        // Old private code pruned after Storage:RetentionDays (research records after Storage:ResearchRetentionDays).
+        builder.Services.AddRetention();
         // The background worker that turns stored deliveries into handler calls, with retries and leases.
         builder.Services.AddInbox();
         // What a delivery means: PR pushes and "/critic review" become reviews (GitHub App + critic engine).
@@ -75,15 +77,18 @@ public static class ServeHost
         // Runs every ValidateOnStart registration now, so a bad setting stops us before anything else happens.
         services.GetService<IStartupValidator>()?.Validate();
 
+        // Replicas starting together each run this; the migration lock lets one of them apply the scripts.
+        var where = services.GetRequiredService<IOptions<StorageOptions>>().Value.ResolveLocation().Description;
         try
         {
-            var store = services.GetRequiredService<ICriticBotStore>();
+            var store = services.GetRequiredService<CriticBotStore>();
             store.MigrateAsync(CancellationToken.None).GetAwaiter().GetResult();
         }
-        catch (Exception ex) when (ex is Microsoft.Data.Sqlite.SqliteException or IOException or UnauthorizedAccessException)
+        catch (Exception ex) when (ex is System.Data.Common.DbException or IOException or UnauthorizedAccessException
+            or System.Net.Sockets.SocketException or TimeoutException)
         {
-            var path = services.GetRequiredService<IOptions<StorageOptions>>().Value.ResolveDatabasePath();
-            throw new StartupException($"CRITICBOT_DATABASE: cannot open or migrate {path}: {ex.Message}", ex);
+            // The description and the driver's message name the server or file, never the password.
+            throw new StartupException($"CRITICBOT_DATABASE: cannot open or migrate {where}: {ex.Message}", ex);
         }
     }
 }

@@ -3,7 +3,7 @@ namespace CriticBot.Storage;
 /// <summary>
 /// A request for model calls from two hourly budgets: the repository's and the pull-request author's. Budgets are
 /// counted per fixed window (<see cref="WindowStart"/>, the start of the clock hour), shared by every replica on
-/// the database. (Added by the pipeline branch.)
+/// the database.
 /// </summary>
 public sealed record ModelCallReservation
 {
@@ -19,5 +19,5 @@ public sealed record ModelCallReservation
         new(now.UtcDateTime.Year, now.UtcDateTime.Month, now.UtcDateTime.Day, now.UtcDateTime.Hour, 0, 0, TimeSpan.Zero);
 }
 
-/// <summary>What <see cref="ICriticBotStore.ReserveModelCallsAsync"/> granted, and what each budget had left before.</summary>
+/// <summary>What <see cref="IModelCallBudgetLedger.ReserveModelCallsAsync"/> granted, and what each budget had left before.</summary>
 public sealed record ModelCallGrant(int Granted, long RepositoryLeft, long AuthorLeft);

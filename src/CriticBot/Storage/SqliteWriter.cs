@@ -1,3 +1,4 @@
+using System.Data.Common;
 using System.Threading.Channels;
 using Microsoft.Data.Sqlite;
 
@@ -23,7 +24,7 @@ internal sealed class SqliteWriter : IAsyncDisposable
         _loop = Task.Run(RunAsync);
     }
 
-    public async Task<T> WriteAsync<T>(Func<SqliteConnection, T> work, CancellationToken ct)
+    public async Task<T> WriteAsync<T>(Func<DbConnection, Task<T>> work, CancellationToken ct)
     {
         var item = new WriteItem<T>(work);
         await _queue.Writer.WriteAsync(item, ct);
@@ -40,12 +41,12 @@ internal sealed class SqliteWriter : IAsyncDisposable
                 batch.Add(item);
             }
 
-            CommitBatch(batch);
+            await CommitBatchAsync(batch);
             batch.Clear();
         }
     }
 
-    private void CommitBatch(List<WriteItem> batch)
+    private async Task CommitBatchAsync(List<WriteItem> batch)
     {
         // Plain BEGIN/COMMIT statements rather than SqliteTransaction, so the work items' commands need no
         // transaction object; IMMEDIATE takes the write lock up front (other processes wait via busy timeout).
@@ -56,7 +57,7 @@ internal sealed class SqliteWriter : IAsyncDisposable
             {
                 foreach (var item in batch)
                 {
-                    item.RunInSavepoint(_connection);
+                    await item.RunInSavepointAsync(_connection);
                 }
 
                 Execute(_connection, "COMMIT");
@@ -112,26 +113,27 @@ internal sealed class SqliteWriter : IAsyncDisposable
 
     private abstract class WriteItem
     {
-        public abstract void RunInSavepoint(SqliteConnection connection);
+        public abstract Task RunInSavepointAsync(SqliteConnection connection);
 
         public abstract void Fail(Exception ex);
 
         public abstract void Publish();
     }
 
-    private sealed class WriteItem<T>(Func<SqliteConnection, T> work) : WriteItem
+    private sealed class WriteItem<T>(Func<DbConnection, Task<T>> work) : WriteItem
     {
         private T? _result;
         private Exception? _error;
 
         public TaskCompletionSource<T> Completion { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
-        public override void RunInSavepoint(SqliteConnection connection)
+        public override async Task RunInSavepointAsync(SqliteConnection connection)
         {
             Execute(connection, "SAVEPOINT write_item");
             try
             {
-                _result = work(connection);
+                // Microsoft.Data.Sqlite completes its "async" calls synchronously: the loop stays on its one connection.
+                _result = await work(connection);
                 Execute(connection, "RELEASE write_item");
             }
             catch (Exception ex)

@@ -1,28 +1,75 @@
 namespace CriticBot.Storage;
 
-/// <summary>Delivery statuses as stored.</summary>
-public static class DeliveryStatus
+/// <summary>Where a delivery is in the inbox; stored as the lower-case names in <see cref="StoredStatus"/>.</summary>
+public enum DeliveryStatus
 {
-    public const string Pending = "pending";
-    public const string Processing = "processing";
-    public const string Done = "done";
-    public const string Failed = "failed";
+    Pending,
+    Processing,
+    Done,
+    Failed,
 
     /// <summary>An event or action CriticBot does not handle: kept for the record, never queued.</summary>
-    public const string Ignored = "ignored";
+    Ignored,
 }
 
-/// <summary>Review statuses as stored.</summary>
-public static class ReviewStatus
+/// <summary>Where a review of one head is; stored as the names in <see cref="StoredStatus"/>.</summary>
+public enum ReviewStatus
 {
-    public const string InProgress = "in_progress";
-    public const string Posted = "posted";
-    public const string Superseded = "superseded";
-    public const string Skipped = "skipped";
-    public const string Failed = "failed";
+    InProgress,
+    Posted,
+    Superseded,
+    Skipped,
+    Failed,
+}
 
-    public static bool IsFinished(string status) =>
-        status is Posted or Superseded or Skipped or Failed;
+/// <summary>
+/// The strings the database holds for each status (a contract with existing databases and with the SQL, which
+/// names them in its conditions): never rename one.
+/// </summary>
+public static class StoredStatus
+{
+    public static string ToStored(this DeliveryStatus status) => status switch
+    {
+        DeliveryStatus.Pending => "pending",
+        DeliveryStatus.Processing => "processing",
+        DeliveryStatus.Done => "done",
+        DeliveryStatus.Failed => "failed",
+        DeliveryStatus.Ignored => "ignored",
+        _ => throw new ArgumentOutOfRangeException(nameof(status), status, "Unknown delivery status."),
+    };
+
+    public static string ToStored(this ReviewStatus status) => status switch
+    {
+        ReviewStatus.InProgress => "in_progress",
+        ReviewStatus.Posted => "posted",
+        ReviewStatus.Superseded => "superseded",
+        ReviewStatus.Skipped => "skipped",
+        ReviewStatus.Failed => "failed",
+        _ => throw new ArgumentOutOfRangeException(nameof(status), status, "Unknown review status."),
+    };
+
+    public static DeliveryStatus ParseDelivery(string stored) => stored switch
+    {
+        "pending" => DeliveryStatus.Pending,
+        "processing" => DeliveryStatus.Processing,
+        "done" => DeliveryStatus.Done,
+        "failed" => DeliveryStatus.Failed,
+        "ignored" => DeliveryStatus.Ignored,
+        _ => throw new InvalidDataException($"Unknown stored delivery status '{stored}'."),
+    };
+
+    public static ReviewStatus ParseReview(string stored) => stored switch
+    {
+        "in_progress" => ReviewStatus.InProgress,
+        "posted" => ReviewStatus.Posted,
+        "superseded" => ReviewStatus.Superseded,
+        "skipped" => ReviewStatus.Skipped,
+        "failed" => ReviewStatus.Failed,
+        _ => throw new InvalidDataException($"Unknown stored review status '{stored}'."),
+    };
+
+    /// <summary>True for every status but in_progress: the review will not change again.</summary>
+    public static bool IsFinished(this ReviewStatus status) => status != ReviewStatus.InProgress;
 }
 
 /// <summary>A verified webhook delivery as received; <see cref="Body"/> is the raw request body.</summary>
@@ -77,7 +124,7 @@ public sealed record DeliveryRecord
     public long? InstallationId { get; init; }
     public string? RepositoryFullName { get; init; }
     public int? PullRequest { get; init; }
-    public required string Status { get; init; }
+    public required DeliveryStatus Status { get; init; }
     public required int Attempts { get; init; }
     public string? LastError { get; init; }
     public string? Outcome { get; init; }
@@ -101,7 +148,7 @@ public abstract record ReviewClaim
     public sealed record Claimed(long ReviewId) : ReviewClaim;
 
     /// <summary>Finished earlier with this status (posted, superseded, skipped, failed).</summary>
-    public sealed record AlreadyDone(string Status) : ReviewClaim;
+    public sealed record AlreadyDone(ReviewStatus Status) : ReviewClaim;
 
     /// <summary>Another live worker holds it.</summary>
     public sealed record Busy(string HeldBy, DateTimeOffset LeaseUntil) : ReviewClaim;
@@ -112,7 +159,7 @@ public sealed record ReviewRecord
     public required long Id { get; init; }
     public required ReviewKey Key { get; init; }
     public required string BaseSha { get; init; }
-    public required string Status { get; init; }
+    public required ReviewStatus Status { get; init; }
     public string? Reason { get; init; }
     public long? GitHubReviewId { get; init; }
     public string? SummaryJson { get; init; }
@@ -149,8 +196,8 @@ public sealed record PromptRow(string Sha256, string System, string User);
 
 public sealed record PostedCommentRow
 {
-    /// <summary>GitHub's id of the inline comment; 0 when GitHub would not anchor it and it went into the review body.</summary>
-    public required long GitHubCommentId { get; init; }
+    /// <summary>GitHub's id of the inline comment (never 0); null when GitHub would not anchor it and it went into the review body.</summary>
+    public required long? GitHubCommentId { get; init; }
     public required string Path { get; init; }
     public required int Line { get; init; }
     public required string Side { get; init; }
@@ -158,4 +205,19 @@ public sealed record PostedCommentRow
     public required string Quote { get; init; }
     public required string Body { get; init; }
     public required string Fingerprint { get; init; }
+
+    /// <summary>The highlight group (see <see cref="ResearchCandidateRow.GroupId"/>) the comment was made of; null when recovered from GitHub.</summary>
+    public int? GroupId { get; init; }
+
+    public CommentPlacement Placement { get; init; } = CommentPlacement.Inline;
+}
+
+/// <summary>Where a posted comment went.</summary>
+public enum CommentPlacement
+{
+    /// <summary>A line comment of the review (its id is null only when GitHub's list of them could not be read).</summary>
+    Inline,
+
+    /// <summary>GitHub would not anchor it: written into the review body, so it has no comment id.</summary>
+    ReviewBody,
 }

@@ -2,7 +2,7 @@ using Microsoft.Extensions.Options;
 
 namespace CriticBot.Storage;
 
-/// <summary>Refuses a database setting that would lose data or fail later; messages name the setting.</summary>
+/// <summary>Refuses a database setting that would lose data or fail later; messages name the setting, never a password.</summary>
 public sealed class StorageOptionsValidator : IValidateOptions<StorageOptions>
 {
     public ValidateOptionsResult Validate(string? name, StorageOptions options)
@@ -10,7 +10,7 @@ public sealed class StorageOptionsValidator : IValidateOptions<StorageOptions>
         ArgumentNullException.ThrowIfNull(options);
         if (string.IsNullOrWhiteSpace(options.Database))
         {
-            return ValidateOptionsResult.Fail("CRITICBOT_DATABASE is empty: set it to the SQLite file path (e.g. criticbot.db).");
+            return ValidateOptionsResult.Fail("CRITICBOT_DATABASE is empty: set it to the SQLite file path (e.g. criticbot.db) or a PostgreSQL connection string.");
         }
 
         if (options.Database.Trim() == ":memory:")
@@ -18,16 +18,26 @@ public sealed class StorageOptionsValidator : IValidateOptions<StorageOptions>
             return ValidateOptionsResult.Fail("CRITICBOT_DATABASE must be a file path: an in-memory database loses every delivery on restart.");
         }
 
-        string path;
+        DatabaseLocation location;
         try
         {
-            path = options.ResolveDatabasePath();
+            location = options.ResolveLocation();
+        }
+        catch (FormatException ex)
+        {
+            return ValidateOptionsResult.Fail($"CRITICBOT_DATABASE: {ex.Message}");
         }
         catch (Exception ex) when (ex is ArgumentException or NotSupportedException or PathTooLongException)
         {
             return ValidateOptionsResult.Fail($"CRITICBOT_DATABASE is not a valid path: {ex.Message}");
         }
 
+        if (location.Kind == DatabaseKind.PostgreSql)
+        {
+            return ValidateOptionsResult.Success;
+        }
+
+        var path = location.Description;
         var directory = Path.GetDirectoryName(path);
         if (string.IsNullOrEmpty(directory) || !Directory.Exists(directory))
         {

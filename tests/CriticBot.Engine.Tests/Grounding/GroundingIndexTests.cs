@@ -176,10 +176,11 @@ public sealed class GroundingIndexTests
     }
 
     [Fact]
-    public void A_quote_crossing_two_hunks_is_ungrounded()
+    public void A_quote_crossing_two_hunks_is_ungrounded_and_says_so()
     {
         var result = Index.Ground(Highlight("# old comment line\ndef mean(items):", line: 15));
-        Assert.Equal(GroundingFailure.QuoteNotFound, result.Failure);
+        Assert.Equal(GroundingFailure.CrossesHunk, result.Failure);
+        Assert.Equal(GroundingFailure.QuoteNotFound, Index.Ground(Highlight("# old comment line\ndef median(items):", line: 15)).Failure);
     }
 
     [Fact]

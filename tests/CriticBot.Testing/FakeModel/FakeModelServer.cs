@@ -266,6 +266,11 @@ public sealed class FakeModelServer : IAsyncDisposable
                 ["total_tokens"] = promptTokens + completionTokens,
             },
         };
+        if (reply.CachedPromptTokens is { } cached)
+        {
+            completion["usage"]!["prompt_tokens_details"] = new JsonObject { ["cached_tokens"] = cached };
+        }
+
         return WriteJsonAsync(context, 200, completion);
     }
 

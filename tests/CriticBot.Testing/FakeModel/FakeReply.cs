@@ -15,6 +15,9 @@ public sealed record FakeReply
     /// <summary>Overrides the usage computed from text lengths.</summary>
     public int? CompletionTokens { get; init; }
 
+    /// <summary>When set, sent as <c>usage.prompt_tokens_details.cached_tokens</c> (as OpenAI reports its prompt cache).</summary>
+    public int? CachedPromptTokens { get; init; }
+
     public static FakeReply Text(string content) => new() { Content = content };
 
     /// <summary>The first <paramref name="keepChars"/> characters with finish_reason "length", as when max tokens run out.</summary>

@@ -65,7 +65,7 @@ public sealed class CrashRecoveryTests
         }
 
         await using var second = await ServerProcess.StartAsync(environment);
-        await using var store = new SqliteCriticBotStore(h.Database.Path);
+        await using var store = CriticBotStore.Open(h.Database.Path);
         var record = await WaitAsync(() => store.GetDeliveryAsync(deliveryId, CancellationToken.None),
             d => d?.Status is DeliveryStatus.Done or DeliveryStatus.Failed, second, killedAt);
 

@@ -53,8 +53,8 @@ public sealed class ReviewEndToEndTests
         Assert.All(h.Model.Requests, r => Assert.True(r.Temperature > 0));
         var stored = await h.Store.GetReviewAsync(new ReviewKey(ReviewHarness.Repository, ReviewHarness.Number, h.HeadSha), CancellationToken.None);
         Assert.Equal((ReviewStatus.Posted, review.Id), (stored!.Status, stored.GitHubReviewId));
-        var candidates = await h.Store.GetCandidatesAsync(stored.Id, CancellationToken.None);
-        Assert.Contains(candidates, c => c.Decision == "Ungrounded" && !c.Posted);
+        var candidates = await h.Store.GetResearchCandidatesAsync(stored.Id, CancellationToken.None);
+        Assert.Contains(candidates, c => c.Path is null && !c.Posted);
         Assert.Equal(2, candidates.Where(c => c.Posted).Select(c => c.Path).Distinct().Count());
         Assert.All(candidates, c => Assert.NotNull(h.Store.GetPromptAsync(c.PromptSha256, CancellationToken.None).Result));
     }

@@ -49,7 +49,7 @@ public sealed class ReviewHarness : IAsyncDisposable
     public string BaseSha { get; private set; } = "";
     public string HeadSha { get; private set; } = "";
 
-    public ICriticBotStore Store => Service!.Store;
+    public CriticBotStore Store => Service!.Store;
 
     /// <summary>A repository with a base commit and a PR head that adds two bugs, a guard and a lockfile.</summary>
     public static async Task<ReviewHarness> StartAsync(ImperfectCritic? critic = null, bool startService = true,

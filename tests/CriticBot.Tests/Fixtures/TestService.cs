@@ -31,7 +31,7 @@ public sealed class TestService : IAsyncDisposable
 
     public HttpClient Client { get; }
 
-    public ICriticBotStore Store => _app.Services.GetRequiredService<ICriticBotStore>();
+    public CriticBotStore Store => _app.Services.GetRequiredService<CriticBotStore>();
 
     public IServiceProvider Services => _app.Services;
 
@@ -125,7 +125,7 @@ public sealed class TestService : IAsyncDisposable
     public Task<DeliveryRecord> WaitForDeliveryAsync(string deliveryId, Func<DeliveryRecord, bool> condition) =>
         WaitForDeliveryAsync(Store, deliveryId, condition);
 
-    public static async Task<DeliveryRecord> WaitForDeliveryAsync(ICriticBotStore store, string deliveryId, Func<DeliveryRecord, bool> condition)
+    public static async Task<DeliveryRecord> WaitForDeliveryAsync(CriticBotStore store, string deliveryId, Func<DeliveryRecord, bool> condition)
     {
         var deadline = DateTime.UtcNow.AddSeconds(15);
         DeliveryRecord? last = null;

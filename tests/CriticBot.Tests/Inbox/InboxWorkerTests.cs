@@ -116,7 +116,7 @@ public sealed class InboxWorkerTests : IDisposable
             await started.Task.WaitAsync(TimeSpan.FromSeconds(15));
         }
 
-        await using (var store = new SqliteCriticBotStore(_database.Path))
+        await using (var store = CriticBotStore.Open(_database.Path))
         {
             var released = await store.GetDeliveryAsync(deliveryId, default);
             Assert.Equal((DeliveryStatus.Pending, 0, null), (released!.Status, released.Attempts, released.ClaimedBy));
@@ -132,7 +132,7 @@ public sealed class InboxWorkerTests : IDisposable
     [Fact]
     public async Task A_delivery_claimed_by_a_crashed_process_is_resumed_once_its_lease_expires()
     {
-        await using (var crashed = new SqliteCriticBotStore(_database.Path))
+        await using (var crashed = CriticBotStore.Open(_database.Path))
         {
             await crashed.MigrateAsync(default);
             await crashed.TryAddDeliveryAsync(new NewDelivery
@@ -160,7 +160,7 @@ public sealed class InboxWorkerTests : IDisposable
     [Fact]
     public async Task A_delivery_whose_every_attempt_died_with_its_process_is_failed_not_retried_forever()
     {
-        await using (var crashed = new SqliteCriticBotStore(_database.Path))
+        await using (var crashed = CriticBotStore.Open(_database.Path))
         {
             await crashed.MigrateAsync(default);
             await crashed.TryAddDeliveryAsync(new NewDelivery

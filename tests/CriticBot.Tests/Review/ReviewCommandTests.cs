@@ -123,6 +123,21 @@ public sealed class ReviewCommandTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task The_json_usage_adds_cached_prompt_tokens_after_the_original_fields()
+    {
+        var critic = ImperfectCritic.Perfect([OffByOne]);
+        _server.Responder = request => critic.Respond(request) with { CachedPromptTokens = 128 };
+
+        var (exit, output, _) = await RunAsync(ModelEnvironment(), null, "--diff", _diffFile, "--format", "json", "--samples", "3");
+
+        Assert.Equal(ExitCodes.Success, exit);
+        using var json = JsonDocument.Parse(output);
+        var usage = json.RootElement.GetProperty("usage");
+        Assert.Equal(["calls", "prompt_tokens", "completion_tokens", "failed_samples", "cached_prompt_tokens"], usage.EnumerateObject().Select(p => p.Name));
+        Assert.Equal(3 * 128, usage.GetProperty("cached_prompt_tokens").GetInt32());
+    }
+
+    [Fact]
     public async Task A_truncated_answer_is_retried_and_a_fenced_one_is_read()
     {
         var good = JsonSerializer.Serialize(new { comments = new[] { new { path = Path, line = 6, quote = OffByOne.Quote, severity = "bug", body = "off by one" } } });

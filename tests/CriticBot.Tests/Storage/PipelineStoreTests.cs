@@ -3,9 +3,46 @@ using CriticBot.Tests.Fixtures;
 
 namespace CriticBot.Tests.Storage;
 
-/// <summary>The pipeline block of the store: hourly budgets shared by processes, review lease renewal, coalescing.</summary>
-public sealed class PipelineStoreTests
+/// <summary>
+/// The store's hourly budgets shared by processes, review lease renewal and coalescing, on every database
+/// (<see cref="SqlitePipelineStoreTests"/>, <see cref="PostgresPipelineStoreTests"/>).
+/// </summary>
+public abstract class PipelineStoreTests : IAsyncLifetime
 {
+    private readonly List<CriticBotStore> _opened = [];
+    private string _setting = null!;
+
+    /// <summary>A new, empty database; returns its CRITICBOT_DATABASE setting.</summary>
+    protected abstract Task<string> CreateDatabaseAsync();
+
+    protected virtual void DeleteDatabases()
+    {
+    }
+
+    public async Task InitializeAsync()
+    {
+        _setting = await CreateDatabaseAsync();
+        await Open().MigrateAsync(CancellationToken.None);
+    }
+
+    public async Task DisposeAsync()
+    {
+        foreach (var store in _opened)
+        {
+            await store.DisposeAsync();
+        }
+
+        DeleteDatabases();
+    }
+
+    /// <summary>A store instance on the test's database: its own connections, as a replica has.</summary>
+    private CriticBotStore Open()
+    {
+        var store = CriticBotStore.Open(_setting);
+        _opened.Add(store);
+        return store;
+    }
+
     private static readonly DateTimeOffset Hour = new(2026, 11, 28, 22, 0, 0, TimeSpan.Zero);
 
     private static ModelCallReservation Reservation(int wanted, string author = "octocat", string repository = "octo-org/widgets") => new()
@@ -21,10 +58,8 @@ public sealed class PipelineStoreTests
     [Fact]
     public async Task Two_stores_on_one_database_racing_for_an_hourly_budget_never_grant_more_than_it_holds()
     {
-        using var database = new TestDatabase();
-        await using var first = new SqliteCriticBotStore(database.Path);
-        await first.MigrateAsync(CancellationToken.None);
-        await using var second = new SqliteCriticBotStore(database.Path);
+        var first = Open();
+        var second = Open();
 
         // 40 reviews by one author on one repository, from two "replicas" at once, each wanting 7 calls.
         var grants = await Task.WhenAll(Enumerable.Range(0, 40).Select(i =>
@@ -49,9 +84,7 @@ public sealed class PipelineStoreTests
     [Fact]
     public async Task A_review_lease_is_renewed_only_by_its_holder_and_only_while_in_progress()
     {
-        using var database = new TestDatabase();
-        await using var store = new SqliteCriticBotStore(database.Path);
-        await store.MigrateAsync(CancellationToken.None);
+        var store = Open();
         var now = DateTimeOffset.UtcNow;
         var key = new ReviewKey("octo-org/widgets", 7, "abc");
         var claim = Assert.IsType<ReviewClaim.Claimed>(await store.ClaimReviewAsync(key, "base", "host-a", TimeSpan.FromSeconds(30), now, CancellationToken.None));
@@ -70,9 +103,7 @@ public sealed class PipelineStoreTests
     [Fact]
     public async Task Coalescing_finishes_only_pending_deliveries_of_the_event_in_the_range()
     {
-        using var database = new TestDatabase();
-        await using var store = new SqliteCriticBotStore(database.Path);
-        await store.MigrateAsync(CancellationToken.None);
+        var store = Open();
         var now = DateTimeOffset.UtcNow;
         foreach (var (id, eventName, pr) in new[] { ("d1", "pull_request", 7), ("d2", "pull_request", 7), ("d3", "issue_comment", 7), ("d4", "pull_request", 8), ("d5", "pull_request", 7), ("d6", "pull_request", 7) })
         {
@@ -92,13 +123,40 @@ public sealed class PipelineStoreTests
 
         Assert.Equal(2, await store.CoalesceDeliveriesAsync("octo-org/widgets", 7, "pull_request", claimed.Id, d5, "coalesced into d1", now, CancellationToken.None));
 
-        Assert.Equal(("done", "coalesced into d1"), Status(await store.GetDeliveryAsync("d2", CancellationToken.None)));
-        Assert.Equal(("done", "coalesced into d1"), Status(await store.GetDeliveryAsync("d5", CancellationToken.None)));
+        Assert.Equal((DeliveryStatus.Done, "coalesced into d1"), Status(await store.GetDeliveryAsync("d2", CancellationToken.None)));
+        Assert.Equal((DeliveryStatus.Done, "coalesced into d1"), Status(await store.GetDeliveryAsync("d5", CancellationToken.None)));
         Assert.Equal(DeliveryStatus.Pending, (await store.GetDeliveryAsync("d3", CancellationToken.None))!.Status);
         Assert.Equal(DeliveryStatus.Pending, (await store.GetDeliveryAsync("d4", CancellationToken.None))!.Status);
         Assert.Equal(DeliveryStatus.Pending, (await store.GetDeliveryAsync("d6", CancellationToken.None))!.Status);
         Assert.Equal(DeliveryStatus.Processing, (await store.GetDeliveryAsync("d1", CancellationToken.None))!.Status);
     }
 
-    private static (string, string?) Status(DeliveryRecord? record) => (record!.Status, record.Outcome);
+    private static (DeliveryStatus, string?) Status(DeliveryRecord? record) => (record!.Status, record.Outcome);
+}
+
+/// <summary>The pipeline's store operations on a SQLite file.</summary>
+public sealed class SqlitePipelineStoreTests : PipelineStoreTests
+{
+    private readonly List<TestDatabase> _databases = [];
+
+    protected override Task<string> CreateDatabaseAsync()
+    {
+        var database = new TestDatabase();
+        _databases.Add(database);
+        return Task.FromResult(database.Path);
+    }
+
+    protected override void DeleteDatabases()
+    {
+        foreach (var database in _databases)
+        {
+            database.Dispose();
+        }
+    }
+}
+
+/// <summary>The pipeline's store operations on a real PostgreSQL server.</summary>
+public sealed class PostgresPipelineStoreTests : PipelineStoreTests
+{
+    protected override async Task<string> CreateDatabaseAsync() => await (await PostgresServer.SharedAsync()).CreateDatabaseAsync();
 }

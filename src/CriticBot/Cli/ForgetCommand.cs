@@ -1,0 +1,109 @@
+using System.Collections;
+using System.CommandLine;
+using System.Globalization;
+using System.Text.RegularExpressions;
+using CriticBot.Storage;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.Options;
+
+namespace CriticBot.Cli;
+
+/// <summary>
+/// <c>criticbot forget --repo OWNER/NAME</c>: deletes everything the database holds about one repository
+/// (deliveries, reviews, candidates, model calls, posted comments, prompts nothing else uses) and prints the counts.
+/// The database is <c>CRITICBOT_DATABASE</c> from the environment, else appsettings.json next to the executable.
+/// </summary>
+public static partial class ForgetCommand
+{
+    public static Command Create(IReadOnlyDictionary<string, string?>? environment = null)
+    {
+        var repo = new Option<string>("--repo")
+        {
+            Description = "The repository whose data to delete, as OWNER/NAME (compared case-insensitively).",
+            Required = true,
+        };
+        var command = new Command("forget", "Delete everything stored about one repository.") { repo };
+        command.SetAction((parse, ct) => RunAsync(
+            parse.GetValue(repo)!,
+            environment ?? ProcessEnvironment(),
+            parse.InvocationConfiguration.Output,
+            parse.InvocationConfiguration.Error,
+            ct));
+        return command;
+    }
+
+    public static async Task<int> RunAsync(
+        string repository, IReadOnlyDictionary<string, string?> environment, TextWriter stdout, TextWriter stderr, CancellationToken ct)
+    {
+        ArgumentNullException.ThrowIfNull(environment);
+        ArgumentNullException.ThrowIfNull(stdout);
+        ArgumentNullException.ThrowIfNull(stderr);
+        repository = repository.Trim();
+        if (!RepositoryName().IsMatch(repository))
+        {
+            await stderr.WriteLineAsync("criticbot: --repo must be OWNER/NAME, e.g. octo-org/octo-repo.");
+            return ExitCodes.Usage;
+        }
+
+        var options = new StorageOptions();
+        new ConfigurationBuilder()
+            .AddJsonFile(Path.Combine(AppContext.BaseDirectory, "appsettings.json"), optional: true, reloadOnChange: false)
+            .AddInMemoryCollection(environment.Where(e => !string.IsNullOrEmpty(e.Value)))
+            .Build()
+            .Bind(options);
+        if (new StorageOptionsValidator().Validate(null, options) is { Failed: true } invalid)
+        {
+            await stderr.WriteLineAsync($"criticbot: {invalid.Failures?.FirstOrDefault() ?? invalid.FailureMessage}");
+            return ExitCodes.Usage;
+        }
+
+        DatabaseLocation location;
+        try
+        {
+            location = options.ResolveLocation();
+        }
+        catch (FormatException ex)
+        {
+            await stderr.WriteLineAsync($"criticbot: CRITICBOT_DATABASE is {ex.Message}");
+            return ExitCodes.Usage;
+        }
+
+        if (location.Kind == DatabaseKind.Sqlite && !File.Exists(location.Description))
+        {
+            // Opening would create an empty database: say there is nothing there instead.
+            await stderr.WriteLineAsync($"criticbot: no database at {location.Description} (set CRITICBOT_DATABASE).");
+            return ExitCodes.Usage;
+        }
+
+        try
+        {
+            await using var store = CriticBotStore.Open(location);
+            await store.MigrateAsync(ct);
+            var counts = await store.ForgetRepositoryAsync(repository, ct);
+            await stdout.WriteLineAsync(string.Create(CultureInfo.InvariantCulture,
+                $"forgot {repository}: {counts.Deliveries} deliveries, {counts.Reviews} reviews, {counts.Candidates} candidates, " +
+                $"{counts.ModelCalls} model calls, {counts.Comments} comments, {counts.Prompts} prompts"));
+            return ExitCodes.Success;
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            await stderr.WriteLineAsync($"criticbot: forget failed: {ex.GetType().Name}: {ex.Message}");
+            return ExitCodes.Failure;
+        }
+    }
+
+    // GitHub's rules: owner letters, digits and hyphens; repository also dots and underscores.
+    [GeneratedRegex("^[A-Za-z0-9-]{1,39}/[A-Za-z0-9._-]{1,100}$", RegexOptions.CultureInvariant, matchTimeoutMilliseconds: 1000)]
+    private static partial Regex RepositoryName();
+
+    private static Dictionary<string, string?> ProcessEnvironment()
+    {
+        var variables = new Dictionary<string, string?>(StringComparer.Ordinal);
+        foreach (DictionaryEntry entry in Environment.GetEnvironmentVariables())
+        {
+            variables[(string)entry.Key] = entry.Value as string;
+        }
+
+        return variables;
+    }
+}
