@@ -265,6 +265,13 @@ public sealed partial class PullRequestReviewer(
             Body = ReviewBody.Write(report),
             Comments = [.. toPost.Select(ToDraft)],
         };
+        // A worker slowed past its lease may have lost the head to another (replicas): only the holder posts,
+        // and the check run is left to it.
+        if (!await reviews.RenewReviewClaimAsync(reviewId, _options.WorkerId, time.GetUtcNow() + _options.ReviewLease, ct))
+        {
+            return $"not posted: another worker took over the review of {pr.HeadSha}";
+        }
+
         var published = await publisher.PublishAsync(request.InstallationId, repo, request.Number, draft, ct);
 
         await RecordAsync(reviewId, result, toPost, published, ct);

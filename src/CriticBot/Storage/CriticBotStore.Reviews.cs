@@ -60,6 +60,12 @@ public sealed partial class CriticBotStore
         }
     }
 
+    public async Task<bool> RenewReviewClaimAsync(long reviewId, string workerId, DateTimeOffset leaseUntil, CancellationToken ct) =>
+        await WriteAsync("""
+            UPDATE reviews SET lease_until = @lease_until
+            WHERE id = @id AND status = 'in_progress' AND claimed_by = @worker
+            """, ct, ("@id", reviewId), ("@worker", workerId), ("@lease_until", leaseUntil.ToUnixTimeMilliseconds())) == 1;
+
     public Task<int> MarkSupersededAsync(string repository, int pullRequest, string exceptHeadSha, CancellationToken ct) =>
         WriteAsync("""
             UPDATE reviews SET status = 'superseded', reason = 'a newer head was pushed', claimed_by = NULL,

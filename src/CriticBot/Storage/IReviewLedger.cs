@@ -12,6 +12,12 @@ public interface IReviewLedger
     /// </summary>
     Task<ReviewClaim> ClaimReviewAsync(ReviewKey key, string baseSha, string workerId, TimeSpan lease, DateTimeOffset now, CancellationToken ct);
 
+    /// <summary>
+    /// Renews this worker's claim before an irreversible step (posting); false when the claim was lost: its lease
+    /// passed and another worker took the head over, or the review is finished. One conditional statement.
+    /// </summary>
+    Task<bool> RenewReviewClaimAsync(long reviewId, string workerId, DateTimeOffset leaseUntil, CancellationToken ct);
+
     /// <summary>Marks in-progress reviews of older heads superseded; returns how many.</summary>
     Task<int> MarkSupersededAsync(string repository, int pullRequest, string exceptHeadSha, CancellationToken ct);
 
