@@ -178,6 +178,13 @@ public sealed partial class PullRequestReviewer(
             Body = ReviewBody.Write(report),
             Comments = comments.Drafts,
         };
+        // A worker slowed past its lease may have lost the head to another (replicas): only the holder posts, and
+        // the check run is left to it.
+        if (!await review.StillHeldBeforePostingAsync(ct))
+        {
+            return $"not posted: another worker took over the review of {target.HeadSha}";
+        }
+
         var published = await publisher.PublishAsync(request.InstallationId, target.Repo, request.Number, draft, ct);
         await ledger.RecordPostedAsync(review.ReviewId, result, comments, published, new PostedReviewSummary
         {

@@ -150,6 +150,13 @@ public sealed partial class ReviewClaims(
         return await store.IsSupersededAsync(review.ReviewId, ct) ? "a newer head was pushed" : null;
     }
 
+    /// <summary>
+    /// Renews the claim just before posting, the irreversible step: false when this worker no longer holds it (a
+    /// replica slowed past its lease whose head another worker took over). Only the holder posts.
+    /// </summary>
+    internal Task<bool> StillHeldBeforePostingAsync(ClaimedReview review, CancellationToken ct) =>
+        store.ExtendReviewLeaseAsync(review.ReviewId, options.Value.WorkerId, time.GetUtcNow() + options.Value.ReviewLease, ct);
+
     private static string? StaleReason(ClaimedReview review, PullRequestInfo? current) =>
         current is null ? "the pull request is no longer visible"
         : current.HeadSha != review.Target.HeadSha ? $"the head moved to {current.HeadSha}"
@@ -203,6 +210,9 @@ public sealed class ClaimedReview : IAsyncDisposable
 
     /// <summary>See <see cref="ReviewClaims.StaleBeforePostingAsync"/>.</summary>
     public Task<string?> StaleBeforePostingAsync() => _claims.StaleBeforePostingAsync(this, Token);
+
+    /// <summary>See <see cref="ReviewClaims.StillHeldBeforePostingAsync"/>.</summary>
+    public Task<bool> StillHeldBeforePostingAsync(CancellationToken ct) => _claims.StillHeldBeforePostingAsync(this, ct);
 
     /// <summary>
     /// From here on the review posts: it is no longer stopped (a POST cut off half-way could leave a review on

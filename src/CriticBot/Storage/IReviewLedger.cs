@@ -26,8 +26,9 @@ public interface IReviewLedger
     Task<string?> GetLastPostedHeadAsync(string repository, int pullRequest, CancellationToken ct);
 
     /// <summary>
-    /// Pushes the lease of a review this worker holds; false when it no longer does (superseded, finished, or
-    /// taken over after the lease passed): the holder must then stop.
+    /// Pushes the lease of a review this worker holds (while it runs, and once more just before posting, the
+    /// irreversible step); false when it no longer does (superseded, finished, or taken over after the lease
+    /// passed): the holder must then stop. One conditional statement.
     /// </summary>
     Task<bool> ExtendReviewLeaseAsync(long reviewId, string workerId, DateTimeOffset leaseUntil, CancellationToken ct);
 }

@@ -13,17 +13,20 @@ namespace CriticBot.Tests.Storage;
 public sealed class ReplicasEndToEndTests
 {
     private const string Secret = "replicas-secret";
+    private const string ShortInboxLease = "00:00:03";
+    private const string ShortReviewLease = "00:00:04";
 
-    /// <summary>Every replica's settings: the harness's, a PostgreSQL database, short leases (set here on purpose).</summary>
-    private static Dictionary<string, string?> ReplicaEnvironment(ReviewHarness h, string database, string workerId)
+    /// <summary>Every replica's settings: the harness's, a PostgreSQL database, and the leases (set here on purpose).</summary>
+    private static Dictionary<string, string?> ReplicaEnvironment(ReviewHarness h, string database, string workerId,
+        string inboxLease = "00:00:30", string reviewLease = "00:01:00")
     {
         var environment = h.ServiceSettings();
         environment["GITHUB_WEBHOOK_SECRET"] = Secret;
         environment["CRITICBOT_DATABASE"] = database;
         environment["CRITICBOT_SAMPLES"] = "1";
         environment["Review__WorkerId"] = workerId;
-        environment["Review__ReviewLease"] = "00:00:03";
-        environment["Inbox__Lease"] = "00:00:02";
+        environment["Review__ReviewLease"] = reviewLease;
+        environment["Inbox__Lease"] = inboxLease;
         environment["Inbox__RetryBaseDelay"] = "00:00:00.050";
         environment["Inbox__RetryMaxDelay"] = "00:00:00.500";
         environment["Inbox__PollInterval"] = "00:00:00.100";
@@ -119,8 +122,9 @@ public sealed class ReplicasEndToEndTests
 
         var replicas = new Dictionary<string, ServerProcess>
         {
-            ["replica-a"] = await ServerProcess.StartAsync(ReplicaEnvironment(h, database, "replica-a")),
-            ["replica-b"] = await ServerProcess.StartAsync(ReplicaEnvironment(h, database, "replica-b")),
+            // Short leases, so the survivor takes over within seconds rather than minutes.
+            ["replica-a"] = await ServerProcess.StartAsync(ReplicaEnvironment(h, database, "replica-a", ShortInboxLease, ShortReviewLease)),
+            ["replica-b"] = await ServerProcess.StartAsync(ReplicaEnvironment(h, database, "replica-b", ShortInboxLease, ShortReviewLease)),
         };
         try
         {

@@ -476,6 +476,22 @@ public abstract class StoreContractTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Only_the_current_holder_can_renew_a_review_claim()
+    {
+        var id = await ClaimAsync(Head1, "w1");
+        Assert.True(await _store.ExtendReviewLeaseAsync(id, "w1", T0 + ReviewLease, default));
+        Assert.False(await _store.ExtendReviewLeaseAsync(id, "w2", T0 + ReviewLease, default));
+
+        // w1 was too slow: its lease passed and w2 took the head over; w1 must not post.
+        Assert.Equal(id, await ClaimAsync(Head1, "w2", T0 + ReviewLease * 2));
+        Assert.False(await _store.ExtendReviewLeaseAsync(id, "w1", T0 + ReviewLease * 3, default));
+        Assert.True(await _store.ExtendReviewLeaseAsync(id, "w2", T0 + ReviewLease * 3, default));
+
+        await _store.MarkReviewPostedAsync(id, 1, "{}", default);
+        Assert.False(await _store.ExtendReviewLeaseAsync(id, "w2", T0 + ReviewLease * 4, default));
+    }
+
+    [Fact]
     public async Task Many_racing_claims_on_many_heads_from_two_instances_have_one_winner_per_head()
     {
         var other = OpenSecondStore();
