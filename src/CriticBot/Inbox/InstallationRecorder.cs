@@ -1,4 +1,3 @@
-using System.Text.Json;
 using CriticBot.Storage;
 
 namespace CriticBot.Inbox;
@@ -20,28 +19,16 @@ public sealed class InstallationRecorder(ICriticBotStore store)
             throw new PermanentDeliveryException($"The {delivery.Event} delivery has no installation id.");
         }
 
-        var account = ReadAccount(delivery.Body)
-            ?? throw new PermanentDeliveryException($"The {delivery.Event} delivery has no installation.account.login.");
-        await store.RecordInstallationAsync(installationId, account, $"{delivery.Event}.{delivery.Action ?? "unknown"}", ct);
-    }
-
-    private static string? ReadAccount(string body)
-    {
+        string account;
         try
         {
-            using var document = JsonDocument.Parse(body);
-            return document.RootElement.TryGetProperty("installation", out var installation)
-                && installation.ValueKind == JsonValueKind.Object
-                && installation.TryGetProperty("account", out var account)
-                && account.ValueKind == JsonValueKind.Object
-                && account.TryGetProperty("login", out var login)
-                && login.ValueKind == JsonValueKind.String
-                    ? login.GetString()
-                    : null;
+            account = Intake.WebhookPayloads.ReadInstallationAccount(delivery.Body);
         }
-        catch (JsonException)
+        catch (Intake.MalformedPayloadException ex)
         {
-            return null;
+            throw new PermanentDeliveryException($"The {delivery.Event} delivery is malformed: {ex.Message}.", ex);
         }
+
+        await store.RecordInstallationAsync(installationId, account, $"{delivery.Event}.{delivery.Action ?? "unknown"}", ct);
     }
 }

@@ -72,8 +72,9 @@ public sealed partial class PullRequestReviewer(
         }
 
         // Skips are decided before any claim, so a skipped head can still be reviewed on a maintainer's request.
+        // From the default branch: the base branch is the author's to choose (retarget), the default branch is not.
         var config = RepositoryConfig.Parse(
-            await github.GetFileContentAsync(request.InstallationId, repo, RepositoryConfig.Path, pr.BaseRef, ct));
+            await github.GetFileContentAsync(request.InstallationId, repo, RepositoryConfig.Path, pr.DefaultBranch, ct));
         if (!config.Enabled)
         {
             return "skipped: disabled by configuration";
