@@ -3,6 +3,7 @@
 # benchmarks/CriticBot.IntakeFlood: CONNECTIONS slow connections each announcing ANNOUNCE bytes with a wrong
 # signature, while /healthz is probed and signed deliveries are sent; prints the server's memory growth.
 # Loopback only, bounded duration.   CONNECTIONS=200 DURATION_SECONDS=20 PORT=5098 scripts/intake-flood.sh
+# Each connection sends CHUNK bytes every INTERVAL_MS ms (default 4096 / 250: slow); CHUNK=262144 INTERVAL_MS=5 is fast.
 # SERVER_DLL=path/to/criticbot.dll measures another build (e.g. an older commit) with the same tool.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -10,6 +11,8 @@ cd "$(dirname "$0")/.."
 CONNECTIONS="${CONNECTIONS:-200}"
 SECONDS_TO_RUN="${DURATION_SECONDS:-20}"
 ANNOUNCE="${ANNOUNCE:-25000000}"
+CHUNK="${CHUNK:-4096}"
+INTERVAL_MS="${INTERVAL_MS:-250}"
 PORT="${PORT:-5098}"
 URL="http://127.0.0.1:${PORT}"
 command -v openssl >/dev/null 2>&1 || { echo "intake-flood: openssl is required" >&2; exit 2; }
@@ -45,5 +48,6 @@ for _ in $(seq 1 150); do
 done
 
 dotnet "$out/tool/CriticBot.IntakeFlood.dll" --url "$URL" --pid "$server_pid" --secret "$secret" \
-  --connections "$CONNECTIONS" --seconds "$SECONDS_TO_RUN" --announce "$ANNOUNCE"
+  --connections "$CONNECTIONS" --seconds "$SECONDS_TO_RUN" --announce "$ANNOUNCE" \
+  --chunk "$CHUNK" --interval-ms "$INTERVAL_MS"
 kill -0 "$server_pid" 2>/dev/null && echo "server: still running" || { echo "server: DIED"; tail -20 "$work/server.log"; }

@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Security.Cryptography;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.Features;
@@ -28,12 +29,15 @@ public enum BodyReadOutcome
 
 /// <summary>
 /// Reads a request body while computing its HMAC. The buffer starts small and grows (doubling) only as bytes
-/// arrive, never from Content-Length; growing past <see cref="WebhookOptions.LargeBodyBytes"/> needs a large-body
-/// permit from the request's <see cref="IntakeLimiter.Lease"/>.
+/// arrive, never from Content-Length, up to <see cref="WebhookOptions.LargeBodyBytes"/>; past that the request
+/// needs a large-body permit from its <see cref="IntakeLimiter.Lease"/>, and the rest is read into pooled 64 KiB
+/// segments. One array of the body's exact size is made only once the signature matches, so a body with a wrong
+/// signature, however large, allocates nothing that outlives its request.
 /// </summary>
 internal static class SignedBody
 {
     private const int InitialBufferBytes = 16 * 1024;
+    private const int SegmentBytes = 64 * 1024;
 
     public static async Task<(BodyReadOutcome Outcome, ReadOnlyMemory<byte> Body)> ReadAsync(
         HttpRequest request, byte[] claimedDigest, byte[] secret, WebhookOptions settings, IntakeLimiter.Lease lease, CancellationToken ct)
@@ -49,41 +53,72 @@ internal static class SignedBody
         using var hmac = IncrementalHash.CreateHMAC(HashAlgorithmName.SHA256, secret);
         // Content-Length may only make the first buffer smaller (an exact fit, plus one byte to see the end).
         var first = (int)Math.Min(Math.Min(InitialBufferBytes, settings.LargeBodyBytes), (request.ContentLength ?? long.MaxValue - 1) + 1);
-        var buffer = new byte[Math.Max(first, 1)];
-        var length = 0;
+        var head = new byte[Math.Max(first, 1)];
+        var headLength = 0;
+        var segments = new List<byte[]>();
+        var lastSegmentLength = 0;
+        long length = 0;
         try
         {
             while (true)
             {
-                if (length == buffer.Length)
+                Memory<byte> target;
+                if (segments.Count == 0 && headLength < head.Length)
                 {
-                    var grown = (int)Math.Min(Math.Max(buffer.Length * 2L, 4096), settings.MaxBodyBytes + 1);
-                    if (grown <= buffer.Length)
-                    {
-                        return (BodyReadOutcome.TooLarge, default);
-                    }
-
-                    if (grown > settings.LargeBodyBytes && !lease.TryHoldLargeBody())
+                    target = head.AsMemory(headLength);
+                }
+                else if (segments.Count == 0 && head.Length < settings.LargeBodyBytes)
+                {
+                    Array.Resize(ref head, (int)Math.Min(Math.Max(head.Length * 2L, 4096), settings.LargeBodyBytes));
+                    target = head.AsMemory(headLength);
+                }
+                else if (segments.Count > 0 && lastSegmentLength < SegmentBytes)
+                {
+                    target = segments[^1].AsMemory(lastSegmentLength, SegmentBytes - lastSegmentLength);
+                }
+                else
+                {
+                    if (!lease.TryHoldLargeBody())
                     {
                         return (BodyReadOutcome.Busy, default);
                     }
 
-                    Array.Resize(ref buffer, grown);
+                    segments.Add(ArrayPool<byte>.Shared.Rent(SegmentBytes));
+                    lastSegmentLength = 0;
+                    target = segments[^1].AsMemory(0, SegmentBytes);
                 }
 
-                var read = await request.Body.ReadAsync(buffer.AsMemory(length), timeout.Token);
+                var read = await request.Body.ReadAsync(target, timeout.Token);
                 if (read == 0)
                 {
                     break;
                 }
 
-                hmac.AppendData(buffer, length, read);
+                hmac.AppendData(target.Span[..read]);
                 length += read;
+                if (segments.Count == 0)
+                {
+                    headLength += read;
+                }
+                else
+                {
+                    lastSegmentLength += read;
+                }
+
                 if (length > settings.MaxBodyBytes)
                 {
                     return (BodyReadOutcome.TooLarge, default);
                 }
             }
+
+            Span<byte> actual = stackalloc byte[HMACSHA256.HashSizeInBytes];
+            hmac.GetHashAndReset(actual);
+            if (!CryptographicOperations.FixedTimeEquals(actual, claimedDigest))
+            {
+                return (BodyReadOutcome.SignatureMismatch, default);
+            }
+
+            return (BodyReadOutcome.Verified, Join(head, headLength, segments, lastSegmentLength, length));
         }
         catch (OperationCanceledException) when (timeout.IsCancellationRequested && !ct.IsCancellationRequested)
         {
@@ -97,11 +132,32 @@ internal static class SignedBody
         {
             return (BodyReadOutcome.Broken, default);
         }
+        finally
+        {
+            foreach (var segment in segments)
+            {
+                ArrayPool<byte>.Shared.Return(segment);
+            }
+        }
+    }
 
-        Span<byte> actual = stackalloc byte[HMACSHA256.HashSizeInBytes];
-        hmac.GetHashAndReset(actual);
-        return CryptographicOperations.FixedTimeEquals(actual, claimedDigest)
-            ? (BodyReadOutcome.Verified, buffer.AsMemory(0, length))
-            : (BodyReadOutcome.SignatureMismatch, default);
+    private static ReadOnlyMemory<byte> Join(byte[] head, int headLength, List<byte[]> segments, int lastSegmentLength, long length)
+    {
+        if (segments.Count == 0)
+        {
+            return head.AsMemory(0, headLength);
+        }
+
+        var body = new byte[length];
+        head.AsSpan(0, headLength).CopyTo(body);
+        var at = headLength;
+        for (var i = 0; i < segments.Count; i++)
+        {
+            var used = i == segments.Count - 1 ? lastSegmentLength : SegmentBytes;
+            segments[i].AsSpan(0, used).CopyTo(body.AsSpan(at));
+            at += used;
+        }
+
+        return body;
     }
 }

@@ -56,7 +56,7 @@ public static partial class WebhookEndpoints
         if (request.ContentLength > settings.MaxBodyBytes)
         {
             LogTooLarge(logger, request.ContentLength);
-            return TooLarge(settings);
+            return TooLarge(request, settings);
         }
 
         // Unsigned or oddly signed requests are refused before their body is read.
@@ -86,11 +86,12 @@ public static partial class WebhookEndpoints
         {
             case BodyReadOutcome.TooLarge:
                 LogTooLarge(logger, request.ContentLength);
-                return TooLarge(settings);
+                return TooLarge(request, settings);
             case BodyReadOutcome.Busy:
                 LogBusy(logger, "too many large webhook bodies at once");
                 return Busy(request);
             case BodyReadOutcome.TimedOut:
+                CloseAfterAnswer(request);
                 LogUnreadable(logger, $"the body did not arrive within {settings.BodyTimeoutSeconds} s");
                 return TypedResults.Problem("The body did not arrive in time.", statusCode: StatusCodes.Status408RequestTimeout);
             case BodyReadOutcome.Broken:
@@ -183,14 +184,24 @@ public static partial class WebhookEndpoints
         }
     }
 
-    private static ProblemHttpResult TooLarge(WebhookOptions settings) =>
-        TypedResults.Problem($"The body is larger than {settings.MaxBodyBytes} bytes.", statusCode: StatusCodes.Status413PayloadTooLarge);
+    private static ProblemHttpResult TooLarge(HttpRequest request, WebhookOptions settings)
+    {
+        CloseAfterAnswer(request);
+        return TypedResults.Problem($"The body is larger than {settings.MaxBodyBytes} bytes.", statusCode: StatusCodes.Status413PayloadTooLarge);
+    }
 
     private static ProblemHttpResult Busy(HttpRequest request)
     {
+        CloseAfterAnswer(request);
         request.HttpContext.Response.Headers.RetryAfter = RetryAfterSeconds;
         return TypedResults.Problem("Too many webhook requests at once; try again shortly.", statusCode: StatusCodes.Status503ServiceUnavailable);
     }
+
+    /// <summary>
+    /// The body was refused unread: the connection is closed after the answer instead of being kept alive, which
+    /// would make the server read (drain) the rest of the body into its buffers only to throw it away.
+    /// </summary>
+    private static void CloseAfterAnswer(HttpRequest request) => request.HttpContext.Response.Headers.Connection = "close";
 
     private static bool IsSaneHeader(string value) =>
         value.Length is > 0 and <= MaxHeaderValueLength && value.All(c => c is > ' ' and < (char)127);

@@ -42,6 +42,26 @@ public sealed class IntakeLimitsTests
     }
 
     [Fact]
+    public async Task A_signed_body_over_the_large_body_size_is_stored_byte_for_byte()
+    {
+        using var database = new TestDatabase();
+        var handler = new ScriptedHandler();
+        await using var service = await TestService.StartAsync(database, handler, new Dictionary<string, string?>
+        {
+            ["CRITICBOT_WEBHOOK_LARGE_BODY_BYTES"] = "4096",
+        });
+        var deliveryId = Guid.NewGuid().ToString();
+        // ~300 KB: the first 4 KiB in one buffer, the rest in pooled segments, joined once the signature matched.
+        var body = GitHubPayloads.PullRequest("opened", description: string.Concat(Enumerable.Range(0, 20_000).Select(i => $"line {i} ü\n")));
+
+        using var response = await service.SendAsync("pull_request", body, deliveryId);
+
+        Assert.Equal(HttpStatusCode.Accepted, response.StatusCode);
+        await service.WaitForDeliveryAsync(deliveryId, d => d.Status == DeliveryStatus.Done);
+        Assert.Equal(body, Assert.Single(handler.Calls).Body);
+    }
+
+    [Fact]
     public async Task Requests_beyond_the_limit_get_a_quick_503_with_retry_after_and_nothing_is_stored()
     {
         using var database = new TestDatabase();
