@@ -93,9 +93,14 @@ public sealed class IntakeLimitsTests
             ["CRITICBOT_WEBHOOK_BODY_TIMEOUT_SECONDS"] = "1",
         });
 
-        using var slow = await RawRequest.StartAsync(service.Client.BaseAddress!, 500, WrongSignature, firstBytes: 10);
+        // 10 KB/s: far above Kestrel's minimum data rate (240 B/s), so only the whole-body timeout can stop it.
+        using var slow = await RawRequest.StartAsync(service.Client.BaseAddress!, 1_000_000, WrongSignature, firstBytes: 10);
+        using var stop = new CancellationTokenSource();
+        var trickle = slow.TrickleAsync(1024, TimeSpan.FromMilliseconds(100), stop.Token);
 
         Assert.Equal("408", await slow.ReadStatusAsync());
+        await stop.CancelAsync();
+        await trickle;
         Assert.Equal(0, await service.CountDeliveriesAsync());
     }
 
@@ -226,6 +231,25 @@ internal sealed class RawRequest : IDisposable
             + $"X-Hub-Signature-256: {signature}\r\n\r\n";
         await socket.SendAsync(Encoding.ASCII.GetBytes(head + "{" + new string(' ', firstBytes - 1)));
         return new RawRequest(socket);
+    }
+
+    /// <summary>Sends <paramref name="chunk"/> bytes of body every <paramref name="every"/> until cancelled or refused.</summary>
+    public async Task TrickleAsync(int chunk, TimeSpan every, CancellationToken ct)
+    {
+        var bytes = new byte[chunk];
+        Array.Fill(bytes, (byte)' ');
+        try
+        {
+            while (!ct.IsCancellationRequested)
+            {
+                await _socket.SendAsync(bytes, SocketFlags.None, ct);
+                await Task.Delay(every, ct);
+            }
+        }
+        catch (Exception ex) when (ex is OperationCanceledException or SocketException)
+        {
+            // Stopped by the test, or the server closed the connection.
+        }
     }
 
     /// <summary>Ends the client's side: the body stops short of what was announced.</summary>
