@@ -64,6 +64,9 @@ public sealed record ModelOptions
 
     public MaxTokensParameter MaxTokensParameter { get; init; } = MaxTokensParameter.Auto;
 
+    /// <summary><c>CRITICBOT_ALLOW_INSECURE_HTTP=true</c>: a plain http:// <see cref="BaseUrl"/> off loopback is allowed.</summary>
+    public bool AllowInsecureHttp { get; init; }
+
     /// <summary>A setting from the environment that could not be read; reported by <see cref="Validate"/>.</summary>
     private string? EnvironmentError { get; init; }
 
@@ -112,8 +115,12 @@ public sealed record ModelOptions
                 error ??= $"{MaxTokensParameterVariable} must be auto, max_completion_tokens, max_tokens or both, not '{parameterText}'.";
         }
 
+        if (!InsecureHttp.TryReadAllow(Read(InsecureHttp.AllowVariable), out var allowInsecureHttp, out var allowError))
+            error ??= allowError;
+
         return new ModelOptions
         {
+            AllowInsecureHttp = allowInsecureHttp,
             ApiKey = Read(ApiKeyVariable),
             BaseUrl = baseUrl,
             Model = Read(ModelVariable) ?? DefaultModel,
@@ -131,6 +138,8 @@ public sealed record ModelOptions
             return EnvironmentError;
         if (BaseUrl is not null && !(BaseUrl.IsAbsoluteUri && (BaseUrl.Scheme == Uri.UriSchemeHttp || BaseUrl.Scheme == Uri.UriSchemeHttps)))
             return $"{BaseUrlVariable} must be an absolute http(s) URL such as http://127.0.0.1:8000/v1, not '{BaseUrl.OriginalString}'.";
+        if (BaseUrl is not null && InsecureHttp.Check(BaseUrl, BaseUrlVariable, AllowInsecureHttp) is { } insecure)
+            return insecure;
         if (BaseUrl is null && ApiKey is null)
             return $"{ApiKeyVariable} is not set; set it, or set {BaseUrlVariable} for a local server that needs no key.";
         if (string.IsNullOrWhiteSpace(Model))

@@ -25,6 +25,9 @@ public sealed class GitHubAppOptions
     /// </summary>
     public Uri ApiUrl { get; set; } = GitHubComApiUrl;
 
+    /// <summary><c>CRITICBOT_ALLOW_INSECURE_HTTP=true</c>: a plain http:// <see cref="ApiUrl"/> off loopback is allowed.</summary>
+    public bool AllowInsecureHttp { get; set; }
+
     /// <summary>Which setting the key came from, so errors name the right one.</summary>
     public string PrivateKeySource { get; set; } = PrivateKeySetting;
 
@@ -86,7 +89,16 @@ public sealed class GitHubAppOptions
             return false;
         }
 
-        var candidate = new GitHubAppOptions { AppId = appId, PrivateKeyPem = pem, ApiUrl = apiUrl, PrivateKeySource = source };
+        if (!Engine.InsecureHttp.TryReadAllow(configuration[Engine.InsecureHttp.AllowVariable], out var allowInsecureHttp, out var allowError))
+        {
+            error = allowError!;
+            return false;
+        }
+
+        var candidate = new GitHubAppOptions
+        {
+            AppId = appId, PrivateKeyPem = pem, ApiUrl = apiUrl, PrivateKeySource = source, AllowInsecureHttp = allowInsecureHttp,
+        };
         error = candidate.Validate();
         if (error is not null)
             return false;
@@ -101,6 +113,8 @@ public sealed class GitHubAppOptions
             return $"{AppIdSetting} must be a positive integer, got '{AppId}'.";
         if (!ApiUrl.IsAbsoluteUri || ApiUrl.Scheme is not ("https" or "http"))
             return $"{ApiUrlSetting} must be an absolute http(s) URL, got '{ApiUrl}'.";
+        if (Engine.InsecureHttp.Check(ApiUrl, ApiUrlSetting, AllowInsecureHttp) is { } insecure)
+            return insecure;
         return GitHubAppJwt.CheckPrivateKey(PrivateKeyPem, PrivateKeySource);
     }
 

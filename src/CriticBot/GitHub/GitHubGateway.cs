@@ -26,6 +26,7 @@ public sealed partial class GitHubGateway(GitHubClientFactory clients, ILogger<G
                 HeadRef = pull.Head?.Ref ?? "",
                 BaseSha = pull.Base?.Sha ?? "",
                 BaseRef = pull.Base?.Ref ?? "",
+                DefaultBranch = pull.Base?.Repository?.DefaultBranch ?? "",
                 Draft = pull.Draft,
                 State = pull.State.StringValue ?? "",
                 AuthorLogin = pull.User?.Login ?? "",
@@ -84,7 +85,9 @@ public sealed partial class GitHubGateway(GitHubClientFactory clients, ILogger<G
         {
             var escapedPath = string.Join('/', path.Split('/').Select(Uri.EscapeDataString));
             var content = await client.Api
-                .Get<ContentResponse>(RepoUri(repo, $"contents/{escapedPath}"), new Dictionary<string, string> { ["ref"] = gitRef })
+                .Get<ContentResponse>(RepoUri(repo, $"contents/{escapedPath}"),
+                    // No ref: GitHub reads the repository's default branch.
+                    gitRef.Length == 0 ? new Dictionary<string, string>() : new Dictionary<string, string> { ["ref"] = gitRef })
                 .WaitAsync(cancellationToken);
             if (content is not { Type: "file", Encoding: "base64", Content: { } base64 })
             {

@@ -9,6 +9,10 @@ public sealed record PullRequestInfo
     public required string HeadRef { get; init; }
     public required string BaseSha { get; init; }
     public required string BaseRef { get; init; }
+
+    /// <summary>The base repository's default branch (base.repo.default_branch); "" when GitHub omits it.</summary>
+    public string DefaultBranch { get; init; } = "";
+
     public required bool Draft { get; init; }
 
     /// <summary>open or closed.</summary>

@@ -105,7 +105,7 @@ public sealed partial class InboxWorker(
         {
             ["DeliveryId"] = claimed.DeliveryId,
             ["Event"] = claimed.Event,
-            ["Repository"] = claimed.RepositoryFullName,
+            ["Repository"] = Intake.LogText.Untrusted(claimed.RepositoryFullName),
             ["PullRequest"] = claimed.PullRequest,
         });
         if (claimed.Attempt > settings.MaxAttempts)
@@ -135,7 +135,8 @@ public sealed partial class InboxWorker(
             }
 
             await store.CompleteDeliveryAsync(claimed.Id, string.IsNullOrWhiteSpace(outcome) ? HandledOutcome : outcome, CancellationToken.None);
-            LogDone(logger, claimed.Action, claimed.Attempt);
+            var loggedAction = Intake.LogText.Untrusted(claimed.Action);
+            LogDone(logger, loggedAction, claimed.Attempt);
         }
         catch (Exception) when (claimLost.Value)
         {

@@ -1,4 +1,4 @@
-using System.Text.Json;
+using CriticBot.Intake;
 using CriticBot.Storage;
 
 namespace CriticBot.Inbox;
@@ -12,7 +12,7 @@ public sealed class InstallationRecorder(IDeliveryInbox store, IDataRetention re
     public static bool Applies(ClaimedDelivery delivery)
     {
         ArgumentNullException.ThrowIfNull(delivery);
-        return delivery.Event is Intake.WebhookEvents.Installation or Intake.WebhookEvents.InstallationRepositories;
+        return delivery.Event is WebhookEvents.Installation or WebhookEvents.InstallationRepositories;
     }
 
     public async Task RecordAsync(ClaimedDelivery delivery, CancellationToken ct)
@@ -23,12 +23,22 @@ public sealed class InstallationRecorder(IDeliveryInbox store, IDataRetention re
             throw new PermanentDeliveryException($"The {delivery.Event} delivery has no installation id.");
         }
 
-        var account = ReadAccount(delivery.Body)
-            ?? throw new PermanentDeliveryException($"The {delivery.Event} delivery has no installation.account.login.");
+        string account;
+        IReadOnlyList<string> toForget;
+        try
+        {
+            account = WebhookPayloads.ReadInstallationAccount(delivery.Body);
+            toForget = await RepositoriesToForgetAsync(delivery, installationId, ct);
+        }
+        catch (MalformedPayloadException ex)
+        {
+            throw new PermanentDeliveryException($"The {delivery.Event} delivery is malformed: {ex.Message}.", ex);
+        }
+
         await store.RecordInstallationAsync(installationId, account, $"{delivery.Event}.{delivery.Action ?? "unknown"}", ct);
 
         // Repeating a forget deletes nothing more, so a retried delivery is harmless.
-        foreach (var repository in await RepositoriesToForgetAsync(delivery, installationId, ct))
+        foreach (var repository in toForget)
         {
             await retention.ForgetRepositoryAsync(repository, ct);
         }
@@ -38,63 +48,11 @@ public sealed class InstallationRecorder(IDeliveryInbox store, IDataRetention re
         (delivery.Event, delivery.Action) switch
         {
             // The payload lists the repositories it had (when GitHub sends them); stored deliveries name the rest.
-            (Intake.WebhookEvents.Installation, "deleted") =>
-                [.. ReadRepositories(delivery.Body, "repositories")
+            (WebhookEvents.Installation, "deleted") =>
+                [.. WebhookPayloads.ReadRepositoryNames(delivery.Body, "repositories")
                     .Concat(await retention.GetRepositoriesOfInstallationAsync(installationId, ct))
                     .Distinct(StringComparer.OrdinalIgnoreCase)],
-            (Intake.WebhookEvents.InstallationRepositories, "removed") => ReadRepositories(delivery.Body, "repositories_removed"),
+            (WebhookEvents.InstallationRepositories, "removed") => WebhookPayloads.ReadRepositoryNames(delivery.Body, "repositories_removed"),
             _ => [],
         };
-
-    /// <summary>The full_name of each repository in a payload array; anything malformed is skipped.</summary>
-    private static List<string> ReadRepositories(string body, string property)
-    {
-        var names = new List<string>();
-        try
-        {
-            using var document = JsonDocument.Parse(body);
-            if (document.RootElement.ValueKind == JsonValueKind.Object
-                && document.RootElement.TryGetProperty(property, out var repositories)
-                && repositories.ValueKind == JsonValueKind.Array)
-            {
-                foreach (var repository in repositories.EnumerateArray())
-                {
-                    if (repository.ValueKind == JsonValueKind.Object
-                        && repository.TryGetProperty("full_name", out var fullName)
-                        && fullName.ValueKind == JsonValueKind.String
-                        && fullName.GetString() is { Length: > 2 and <= 200 } name
-                        && name.Contains('/', StringComparison.Ordinal))
-                    {
-                        names.Add(name);
-                    }
-                }
-            }
-        }
-        catch (JsonException)
-        {
-            // The account was read from the same body; a broken list forgets nothing rather than failing the delivery.
-        }
-
-        return names;
-    }
-
-    private static string? ReadAccount(string body)
-    {
-        try
-        {
-            using var document = JsonDocument.Parse(body);
-            return document.RootElement.TryGetProperty("installation", out var installation)
-                && installation.ValueKind == JsonValueKind.Object
-                && installation.TryGetProperty("account", out var account)
-                && account.ValueKind == JsonValueKind.Object
-                && account.TryGetProperty("login", out var login)
-                && login.ValueKind == JsonValueKind.String
-                    ? login.GetString()
-                    : null;
-        }
-        catch (JsonException)
-        {
-            return null;
-        }
-    }
 }

@@ -5,6 +5,7 @@ using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Routing;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 
@@ -22,9 +23,18 @@ public static partial class WebhookEndpoints
     public const string Path = "/api/github/webhooks";
     private const int MaxHeaderValueLength = 200;
 
+    /// <summary>What a refused request is told to wait before trying again.</summary>
+    private const string RetryAfterSeconds = "1";
+
     public static IEndpointRouteBuilder MapGitHubWebhooks(this IEndpointRouteBuilder endpoints)
     {
-        endpoints.MapPost(Path, ReceiveAsync)
+        ArgumentNullException.ThrowIfNull(endpoints);
+        var settings = endpoints.ServiceProvider.GetRequiredService<IOptions<WebhookOptions>>().Value;
+        // One per host: the limits bound this process's memory, whatever arrives.
+        var limiter = new IntakeLimiter(settings.MaxConcurrentRequests, settings.MaxConcurrentLargeBodies);
+        endpoints.MapPost(Path, (HttpRequest request, IDeliveryInbox store, InboxSignal inbox, IOptions<WebhookOptions> options,
+                TimeProvider time, ILoggerFactory loggers, CancellationToken ct) =>
+                ReceiveAsync(request, store, inbox, options, limiter, time, loggers, ct))
             .WithName("GitHubWebhook")
             .DisableAntiforgery();
         return endpoints;
@@ -35,6 +45,7 @@ public static partial class WebhookEndpoints
         IDeliveryInbox store,
         InboxSignal inbox,
         IOptions<WebhookOptions> options,
+        IntakeLimiter limiter,
         TimeProvider time,
         ILoggerFactory loggers,
         CancellationToken ct)
@@ -45,51 +56,79 @@ public static partial class WebhookEndpoints
         if (request.ContentLength > settings.MaxBodyBytes)
         {
             LogTooLarge(logger, request.ContentLength);
-            return TooLarge(settings);
+            return TooLarge(request, settings);
         }
 
         // Unsigned or oddly signed requests are refused before their body is read.
-        var signature = request.Headers["X-Hub-Signature-256"].ToString();
-        if (!WebhookSignature.IsWellFormed(signature))
+        var claimedDigest = new byte[System.Security.Cryptography.HMACSHA256.HashSizeInBytes];
+        if (!WebhookSignature.TryReadDigest(request.Headers["X-Hub-Signature-256"].ToString(), claimedDigest))
         {
             LogUnauthorized(logger, "missing or malformed signature header");
             return TypedResults.Unauthorized();
         }
 
-        var body = await BoundedBody.ReadAsync(request, settings.MaxBodyBytes, ct);
-        if (body is null)
+        using var lease = limiter.TryEnter();
+        if (lease is null)
         {
-            LogTooLarge(logger, request.ContentLength);
-            return TooLarge(settings);
+            LogBusy(logger, "too many webhook requests at once");
+            return Busy(request);
         }
 
-        if (!WebhookSignature.IsValid(body, signature, Encoding.UTF8.GetBytes(settings.Secret)))
+        // A body announced as large needs a large-body permit before a byte of it is read.
+        if (request.ContentLength > settings.LargeBodyBytes && !lease.TryHoldLargeBody())
         {
-            LogUnauthorized(logger, "signature does not match");
-            return TypedResults.Unauthorized();
+            LogBusy(logger, "too many large webhook bodies at once");
+            return Busy(request);
+        }
+
+        var (outcome, body) = await SignedBody.ReadAsync(request, claimedDigest, Encoding.UTF8.GetBytes(settings.Secret), settings, lease, ct);
+        switch (outcome)
+        {
+            case BodyReadOutcome.TooLarge:
+                LogTooLarge(logger, request.ContentLength);
+                return TooLarge(request, settings);
+            case BodyReadOutcome.Busy:
+                LogBusy(logger, "too many large webhook bodies at once");
+                return Busy(request);
+            case BodyReadOutcome.TimedOut:
+                CloseAfterAnswer(request);
+                LogUnreadable(logger, $"the body did not arrive within {settings.BodyTimeoutSeconds} s");
+                return TypedResults.Problem("The body did not arrive in time.", statusCode: StatusCodes.Status408RequestTimeout);
+            case BodyReadOutcome.Broken:
+                LogUnreadable(logger, "the client went away or sent a broken body");
+                return TypedResults.Problem("The body could not be read.", statusCode: StatusCodes.Status400BadRequest);
+            case BodyReadOutcome.SignatureMismatch:
+                LogUnauthorized(logger, "signature does not match");
+                return TypedResults.Unauthorized();
         }
 
         var deliveryId = request.Headers["X-GitHub-Delivery"].ToString();
         var eventName = request.Headers["X-GitHub-Event"].ToString();
         if (!IsSaneHeader(deliveryId) || !IsSaneHeader(eventName))
         {
+            LogBadHeaders(logger);
             return TypedResults.Problem(
                 "X-GitHub-Delivery and X-GitHub-Event are required (printable, at most 200 characters).",
                 statusCode: StatusCodes.Status400BadRequest);
-        }
-
-        var payload = WebhookPayload.TryParse(body, out var parseError);
-        if (payload is null)
-        {
-            LogMalformed(logger, deliveryId, eventName);
-            return TypedResults.Problem(parseError, statusCode: StatusCodes.Status400BadRequest);
         }
 
         using var scope = logger.BeginScope(new Dictionary<string, object?>
         {
             ["DeliveryId"] = deliveryId,
             ["Event"] = eventName,
-            ["Repository"] = payload.RepositoryFullName,
+        });
+
+        var payload = WebhookPayload.TryParse(body, out var parseError);
+        if (payload is null)
+        {
+            await StoreMalformedAsync(store, deliveryId, eventName, body, parseError, time, ct);
+            LogMalformed(logger, parseError);
+            return TypedResults.Problem(parseError, statusCode: StatusCodes.Status400BadRequest);
+        }
+
+        using var payloadScope = logger.BeginScope(new Dictionary<string, object?>
+        {
+            ["Repository"] = LogText.Untrusted(payload.RepositoryFullName),
             ["PullRequest"] = payload.PullRequest,
         });
 
@@ -108,9 +147,10 @@ public static partial class WebhookEndpoints
             Ignored = !handled,
         }, ct);
 
+        var loggedAction = LogText.Untrusted(payload.Action);
         if (!added)
         {
-            LogDuplicate(logger, payload.Action);
+            LogDuplicate(logger, loggedAction);
             return TypedResults.Ok(new WebhookReceipt(deliveryId, "duplicate"));
         }
 
@@ -120,12 +160,43 @@ public static partial class WebhookEndpoints
         }
 
         var status = (handled ? DeliveryStatus.Pending : DeliveryStatus.Ignored).ToStored();
-        LogStored(logger, payload.Action, status);
+        LogStored(logger, loggedAction, status);
         return TypedResults.Accepted((string?)null, new WebhookReceipt(deliveryId, handled ? "queued" : "ignored"));
     }
 
-    private static ProblemHttpResult TooLarge(WebhookOptions settings) =>
-        TypedResults.Problem($"The body is larger than {settings.MaxBodyBytes} bytes.", statusCode: StatusCodes.Status413PayloadTooLarge);
+    /// <summary>
+    /// A signed body that is not a JSON object is kept (nothing signed is lost) as a failed delivery with the
+    /// reason, never queued; GitHub hears the reason in a 400.
+    /// </summary>
+    private static Task StoreMalformedAsync(IDeliveryInbox store, string deliveryId, string eventName, ReadOnlyMemory<byte> body,
+        string reason, TimeProvider time, CancellationToken ct) =>
+        store.TryAddDeliveryAsync(new NewDelivery
+        {
+            DeliveryId = deliveryId,
+            Event = eventName,
+            Body = body,
+            ReceivedAt = time.GetUtcNow(),
+            FailedBecause = $"malformed payload: {reason}",
+        }, ct);
+
+    private static ProblemHttpResult TooLarge(HttpRequest request, WebhookOptions settings)
+    {
+        CloseAfterAnswer(request);
+        return TypedResults.Problem($"The body is larger than {settings.MaxBodyBytes} bytes.", statusCode: StatusCodes.Status413PayloadTooLarge);
+    }
+
+    private static ProblemHttpResult Busy(HttpRequest request)
+    {
+        CloseAfterAnswer(request);
+        request.HttpContext.Response.Headers.RetryAfter = RetryAfterSeconds;
+        return TypedResults.Problem("Too many webhook requests at once; try again shortly.", statusCode: StatusCodes.Status503ServiceUnavailable);
+    }
+
+    /// <summary>
+    /// The body was refused unread: the connection is closed after the answer instead of being kept alive, which
+    /// would make the server read (drain) the rest of the body into its buffers only to throw it away.
+    /// </summary>
+    private static void CloseAfterAnswer(HttpRequest request) => request.HttpContext.Response.Headers.Connection = "close";
 
     private static bool IsSaneHeader(string value) =>
         value.Length is > 0 and <= MaxHeaderValueLength && value.All(c => c is > ' ' and < (char)127);
@@ -139,9 +210,19 @@ public static partial class WebhookEndpoints
     [LoggerMessage(Level = LogLevel.Warning, Message = "Refused a webhook request: {Reason}")]
     private static partial void LogUnauthorized(ILogger logger, string reason);
 
+    // Debug: under a flood, one line per refused request would be the next flood.
+    [LoggerMessage(Level = LogLevel.Debug, Message = "Refused a webhook request with 503: {Reason}")]
+    private static partial void LogBusy(ILogger logger, string reason);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Refused a webhook request: {Reason}")]
+    private static partial void LogUnreadable(ILogger logger, string reason);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Refused a webhook request: X-GitHub-Delivery or X-GitHub-Event is missing or not printable")]
+    private static partial void LogBadHeaders(ILogger logger);
+
     [LoggerMessage(Level = LogLevel.Warning, Message = "Refused a webhook body that is too large (Content-Length {ContentLength})")]
     private static partial void LogTooLarge(ILogger logger, long? contentLength);
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Refused delivery {DeliveryId} ({Event}): the body is not a JSON object")]
-    private static partial void LogMalformed(ILogger logger, string deliveryId, string @event);
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Stored a malformed delivery as failed: {Reason}")]
+    private static partial void LogMalformed(ILogger logger, string reason);
 }

@@ -15,6 +15,27 @@ public sealed class WebhookOptions
     /// <summary>GitHub caps payloads at 25 MB; anything larger is not GitHub.</summary>
     [ConfigurationKeyName("CRITICBOT_WEBHOOK_MAX_BODY_BYTES")]
     public long MaxBodyBytes { get; set; } = DefaultMaxBodyBytes;
+
+    /// <summary>
+    /// Webhook requests read at once; more are answered 503 with Retry-After at once. Each holds at most
+    /// <see cref="LargeBodyBytes"/> unless it also holds one of the <see cref="MaxConcurrentLargeBodies"/> permits.
+    /// </summary>
+    [ConfigurationKeyName("CRITICBOT_WEBHOOK_MAX_CONCURRENT_REQUESTS")]
+    public int MaxConcurrentRequests { get; set; } = 256;
+
+    /// <summary>Requests whose body is (or is announced as) over <see cref="LargeBodyBytes"/> read at once.</summary>
+    [ConfigurationKeyName("CRITICBOT_WEBHOOK_MAX_CONCURRENT_LARGE_BODIES")]
+    public int MaxConcurrentLargeBodies { get; set; } = 4;
+
+    /// <summary>Bodies up to this size need no large-body permit (most GitHub deliveries are far smaller).</summary>
+    [ConfigurationKeyName("CRITICBOT_WEBHOOK_LARGE_BODY_BYTES")]
+    public int LargeBodyBytes { get; set; } = 256 * 1024;
+
+    /// <summary>The whole body must arrive within this time (GitHub itself gives up after 10 seconds).</summary>
+    [ConfigurationKeyName("CRITICBOT_WEBHOOK_BODY_TIMEOUT_SECONDS")]
+    public double BodyTimeoutSeconds { get; set; } = 20;
+
+    public TimeSpan BodyTimeout => TimeSpan.FromSeconds(BodyTimeoutSeconds);
 }
 
 public sealed class WebhookOptionsValidator : IValidateOptions<WebhookOptions>
@@ -31,6 +52,26 @@ public sealed class WebhookOptionsValidator : IValidateOptions<WebhookOptions>
         if (options.MaxBodyBytes is < 1024 or > 100L * 1024 * 1024)
         {
             return ValidateOptionsResult.Fail("CRITICBOT_WEBHOOK_MAX_BODY_BYTES must be between 1024 and 104857600.");
+        }
+
+        if (options.MaxConcurrentRequests is < 1 or > 100_000)
+        {
+            return ValidateOptionsResult.Fail("CRITICBOT_WEBHOOK_MAX_CONCURRENT_REQUESTS must be between 1 and 100000.");
+        }
+
+        if (options.MaxConcurrentLargeBodies < 1 || options.MaxConcurrentLargeBodies > options.MaxConcurrentRequests)
+        {
+            return ValidateOptionsResult.Fail("CRITICBOT_WEBHOOK_MAX_CONCURRENT_LARGE_BODIES must be between 1 and CRITICBOT_WEBHOOK_MAX_CONCURRENT_REQUESTS.");
+        }
+
+        if (options.LargeBodyBytes < 1024 || options.LargeBodyBytes > options.MaxBodyBytes)
+        {
+            return ValidateOptionsResult.Fail("CRITICBOT_WEBHOOK_LARGE_BODY_BYTES must be between 1024 and CRITICBOT_WEBHOOK_MAX_BODY_BYTES.");
+        }
+
+        if (!double.IsFinite(options.BodyTimeoutSeconds) || options.BodyTimeoutSeconds is < 1 or > 600)
+        {
+            return ValidateOptionsResult.Fail("CRITICBOT_WEBHOOK_BODY_TIMEOUT_SECONDS must be between 1 and 600.");
         }
 
         return ValidateOptionsResult.Success;

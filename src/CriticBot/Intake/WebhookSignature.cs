@@ -13,14 +13,8 @@ public static class WebhookSignature
     /// <summary>True only for a well-formed header whose digest matches; compared in constant time.</summary>
     public static bool IsValid(ReadOnlySpan<byte> body, string? header, ReadOnlySpan<byte> secret)
     {
-        if (!IsWellFormed(header))
-        {
-            return false;
-        }
-
         Span<byte> claimed = stackalloc byte[HMACSHA256.HashSizeInBytes];
-        if (Convert.FromHexString(header.AsSpan(Prefix.Length), claimed, out _, out var written) != System.Buffers.OperationStatus.Done
-            || written != claimed.Length)
+        if (!TryReadDigest(header, claimed))
         {
             return false;
         }
@@ -30,9 +24,25 @@ public static class WebhookSignature
         return CryptographicOperations.FixedTimeEquals(claimed, actual);
     }
 
+    /// <summary>The digest the header claims, decoded into <paramref name="digest"/>; false when the header is malformed.</summary>
+    public static bool TryReadDigest(string? header, Span<byte> digest)
+    {
+        if (!IsWellFormed(header) || digest.Length != HMACSHA256.HashSizeInBytes)
+        {
+            return false;
+        }
+
+        return Convert.FromHexString(header.AsSpan(Prefix.Length), digest, out _, out var written) == System.Buffers.OperationStatus.Done
+            && written == digest.Length;
+    }
+
     /// <summary>Shape check only, so unsigned requests are turned away before their body is read.</summary>
-    public static bool IsWellFormed(string? header) =>
+    public static bool IsWellFormed([System.Diagnostics.CodeAnalysis.NotNullWhen(true)] string? header) =>
         header is not null
         && header.Length == Prefix.Length + 2 * HMACSHA256.HashSizeInBytes
-        && header.StartsWith(Prefix, StringComparison.Ordinal);
+        && header.StartsWith(Prefix, StringComparison.Ordinal)
+        && !header.AsSpan(Prefix.Length).ContainsAnyExcept(HexDigits);
+
+    private static readonly System.Buffers.SearchValues<char> HexDigits =
+        System.Buffers.SearchValues.Create("0123456789abcdefABCDEF");
 }

@@ -27,7 +27,10 @@ public sealed partial class DeliveryRouter(
     public async Task<string> HandleAsync(ClaimedDelivery delivery, CancellationToken ct)
     {
         var outcome = await RouteAsync(delivery, ct);
-        LogOutcome(delivery.DeliveryId, delivery.Event, delivery.Action, outcome);
+        // Action and outcome carry payload text (an action, a commenter's login): bounded and cleaned for the log.
+        var loggedAction = LogText.Untrusted(delivery.Action);
+        var loggedOutcome = LogText.Untrusted(outcome, 500);
+        LogOutcome(delivery.DeliveryId, delivery.Event, loggedAction, loggedOutcome);
         return outcome;
     }
 
@@ -134,5 +137,5 @@ public sealed partial class DeliveryRouter(
     private partial void LogCoalesced(int count, string deliveryId);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Delivery {DeliveryId} ({Event}.{Action}): {Outcome}")]
-    private partial void LogOutcome(string deliveryId, string @event, string? action, string outcome);
+    private partial void LogOutcome(string deliveryId, string @event, string? action, string? outcome);
 }

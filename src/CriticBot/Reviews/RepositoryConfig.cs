@@ -1,10 +1,14 @@
 using System.Globalization;
 using YamlDotNet.Core;
+using YamlDotNet.Core.Events;
 using YamlDotNet.RepresentationModel;
 
 namespace CriticBot.Reviews;
 
-/// <summary>A repository's <c>.github/criticbot.yml</c>, read from the base branch so a PR cannot reconfigure its own review.</summary>
+/// <summary>
+/// A repository's <c>.github/criticbot.yml</c>, read from the default branch so a PR cannot reconfigure its own
+/// review (neither by editing the file nor by retargeting to a branch whose file says otherwise).
+/// </summary>
 public sealed record RepositoryConfig
 {
     public const string Path = ".github/criticbot.yml";
@@ -30,6 +34,57 @@ public sealed record RepositoryConfig
 
     private const int MaxInstructionsLength = 4000;
 
+    /// <summary>Far above any real configuration (a few hundred bytes); larger files are not read.</summary>
+    public const int MaxFileBytes = 64 * 1024;
+
+    /// <summary>The settings nest two levels (a mapping of lists); a little slack, no more.</summary>
+    public const int MaxDepth = 4;
+
+    /// <summary>
+    /// Walks the parser's events (iterative, no tree): a reason to refuse the file, or null. Aliases are refused
+    /// outright (the settings never need them, and they let a few bytes expand into a huge tree), as are anchors
+    /// and several documents.
+    /// </summary>
+    private static string? Prescan(string yaml)
+    {
+        var parser = new Parser(new StringReader(yaml));
+        var depth = 0;
+        var documents = 0;
+        while (parser.MoveNext())
+        {
+            switch (parser.Current)
+            {
+                case AnchorAlias:
+                    return "aliases (*name) are not allowed";
+                case NodeEvent { Anchor.IsEmpty: false }:
+                    return "anchors (&name) are not allowed";
+                case DocumentStart:
+                    if (++documents > 1)
+                    {
+                        return "only one YAML document is allowed";
+                    }
+
+                    break;
+            }
+
+            switch (parser.Current)
+            {
+                case MappingStart or SequenceStart:
+                    if (++depth > MaxDepth)
+                    {
+                        return $"nested deeper than {MaxDepth} levels";
+                    }
+
+                    break;
+                case MappingEnd or SequenceEnd:
+                    depth--;
+                    break;
+            }
+        }
+
+        return null;
+    }
+
     /// <summary>
     /// Parses the file. Any error (bad YAML, a wrong type, an out-of-range value) falls back to the defaults
     /// as a whole and names the problem, so a half-understood file never silently changes behaviour.
@@ -42,9 +97,22 @@ public sealed record RepositoryConfig
             return Default;
         }
 
+        // The file is the repository owner's, and anyone can install the App: it is untrusted input. Size,
+        // depth and aliases are checked on the parser's event stream before any tree is built, because building
+        // one recurses (a deeply nested file overflows the stack, which no catch can stop).
+        if (System.Text.Encoding.UTF8.GetByteCount(yaml) > MaxFileBytes)
+        {
+            return Invalid($"{Path}: larger than {MaxFileBytes / 1024} KiB");
+        }
+
         YamlMappingNode root;
         try
         {
+            if (Prescan(yaml) is { } refused)
+            {
+                return Invalid($"{Path}: {refused}");
+            }
+
             var stream = new YamlStream();
             stream.Load(new StringReader(yaml));
             if (stream.Documents.Count == 0)
@@ -61,11 +129,11 @@ public sealed record RepositoryConfig
         }
         catch (YamlException ex)
         {
-            return Invalid($"{Path}: not valid YAML at line {ex.Start.Line}: {FirstLine(ex.Message)}");
+            return Invalid($"{Path}: not valid YAML at line {ex.Start.Line}: {Shorten(FirstLine(ex.Message))}");
         }
-        catch (InvalidOperationException)
+        catch (Exception ex) when (ex is InvalidOperationException or ArgumentException or FormatException or OverflowException)
         {
-            // YamlDotNet's scanner throws this on some malformed input instead of a YamlException.
+            // YamlDotNet throws these on some malformed input instead of a YamlException.
             return Invalid($"{Path}: not valid YAML");
         }
 
@@ -138,7 +206,7 @@ public sealed record RepositoryConfig
 
                     break;
                 default:
-                    notes.Add($"{Path}: unknown setting '{key}' ignored");
+                    notes.Add($"{Path}: unknown setting '{Shorten(key)}' ignored");
                     break;
             }
         }
@@ -155,9 +223,12 @@ public sealed record RepositoryConfig
 
     private static string FirstLine(string message) => message.Split('\n', 2)[0].Trim();
 
+    /// <summary>File text quoted in a problem (a key, a parser message): short, one line, printable.</summary>
+    private static string Shorten(string text) => Intake.LogText.Untrusted(text, 60) ?? "";
+
     private static bool? ReadBool(string key, YamlNode node, List<string> errors)
     {
-        if (node is YamlScalarNode { Value: { } v } && bool.TryParse(v, out var b))
+        if (node is YamlScalarNode { Style: ScalarStyle.Plain or ScalarStyle.Any, Value: { } v } && bool.TryParse(v, out var b))
         {
             return b;
         }
@@ -168,14 +239,32 @@ public sealed record RepositoryConfig
 
     private static double? ReadNumber(string key, YamlNode node, List<string> errors)
     {
-        if (node is YamlScalarNode { Value: { } v } && double.TryParse(v, NumberStyles.Float, CultureInfo.InvariantCulture, out var d))
+        // A quoted "5" is text, not a number. .nan/.inf (YAML) and NaN/Infinity/1e999 (.NET) are not finite and
+        // would pass every range check (NaN compares false), then fail each review that uses them.
+        if (node is YamlScalarNode { Style: ScalarStyle.Plain or ScalarStyle.Any, Value: { } v }
+            && double.TryParse(v, NumberStyles.Float, CultureInfo.InvariantCulture, out var d))
         {
-            return d;
+            if (double.IsFinite(d))
+            {
+                return d;
+            }
+
+            errors.Add($"{Path}: {key} must be a finite number");
+            return null;
+        }
+
+        if (node is YamlScalarNode { Style: ScalarStyle.Plain or ScalarStyle.Any, Value: { } special } && IsYamlNonFinite(special))
+        {
+            errors.Add($"{Path}: {key} must be a finite number");
+            return null;
         }
 
         errors.Add($"{Path}: {key} must be a number");
         return null;
     }
+
+    private static bool IsYamlNonFinite(string value) =>
+        value.TrimStart('+', '-').ToLowerInvariant() is ".nan" or ".inf";
 
     private static string? ReadString(string key, YamlNode node, List<string> errors)
     {

@@ -43,8 +43,9 @@ public sealed class ReviewDecider(IGitHubGateway github)
             return ReviewDecision.Skip("skipped: pull request is closed");
         }
 
+        // From the default branch: the base branch is the author's to choose (retarget), the default branch is not.
         var config = RepositoryConfig.Parse(
-            await github.GetFileContentAsync(request.InstallationId, repo, RepositoryConfig.Path, pr.BaseRef, ct));
+            await github.GetFileContentAsync(request.InstallationId, repo, RepositoryConfig.Path, pr.DefaultBranch, ct));
         if (!config.Enabled)
         {
             return ReviewDecision.Skip("skipped: disabled by configuration");

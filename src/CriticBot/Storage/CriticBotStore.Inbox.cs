@@ -15,22 +15,25 @@ public sealed partial class CriticBotStore
         // Compress on the caller's thread, outside the SQLite writer: webhook JSON shrinks ~5x.
         var body = Compress(delivery.Body.Span);
         var receivedAt = delivery.ReceivedAt.ToUnixTimeMilliseconds();
+        var status = delivery.FailedBecause is not null ? DeliveryStatus.Failed
+            : delivery.Ignored ? DeliveryStatus.Ignored
+            : DeliveryStatus.Pending;
         return _db.WriteStatementAsync(async connection => await ExecuteAsync(connection, """
             INSERT INTO deliveries (delivery_id, event, action, installation_id, repository, pull_request,
-                body, body_encoding, status, attempts, next_attempt_at, received_at, finished_at)
+                body, body_encoding, status, attempts, next_attempt_at, received_at, finished_at, last_error)
             VALUES (@delivery_id, @event, @action, @installation_id, @repository, @pull_request,
-                @body, @encoding, @status, 0, @received_at, @received_at, @finished_at)
+                @body, @encoding, @status, 0, @received_at, @received_at, @finished_at, @last_error)
             ON CONFLICT (delivery_id) DO UPDATE
             SET status = excluded.status, attempts = 0, next_attempt_at = excluded.next_attempt_at,
                 claimed_by = NULL, lease_until = NULL, outcome = NULL, finished_at = excluded.finished_at,
-                last_error = 'redelivered after: ' || COALESCE(deliveries.last_error, 'failure')
+                last_error = COALESCE(excluded.last_error, 'redelivered after: ' || COALESCE(deliveries.last_error, 'failure'))
             WHERE deliveries.status = 'failed'
             """,
             ("@delivery_id", delivery.DeliveryId), ("@event", delivery.Event), ("@action", delivery.Action),
             ("@installation_id", delivery.InstallationId), ("@repository", delivery.RepositoryFullName),
             ("@pull_request", delivery.PullRequest), ("@body", body), ("@encoding", GzipEncoding),
-            ("@status", (delivery.Ignored ? DeliveryStatus.Ignored : DeliveryStatus.Pending).ToStored()),
-            ("@received_at", receivedAt), ("@finished_at", delivery.Ignored ? receivedAt : null)) == 1, ct);
+            ("@status", status.ToStored()), ("@received_at", receivedAt),
+            ("@finished_at", status == DeliveryStatus.Pending ? null : receivedAt), ("@last_error", delivery.FailedBecause)) == 1, ct);
     }
 
     public async Task<ClaimedDelivery?> ClaimNextDeliveryAsync(string workerId, TimeSpan lease, DateTimeOffset now, CancellationToken ct)

@@ -89,6 +89,12 @@ public sealed record NewDelivery
 
     /// <summary>True stores the delivery as <see cref="DeliveryStatus.Ignored"/> instead of queueing it.</summary>
     public bool Ignored { get; init; }
+
+    /// <summary>
+    /// Set: the delivery is stored as <see cref="DeliveryStatus.Failed"/> with this reason, never queued (a signed
+    /// body that cannot be read is kept all the same: nothing signed is lost).
+    /// </summary>
+    public string? FailedBecause { get; init; }
 }
 
 /// <summary>

@@ -62,6 +62,9 @@ public sealed class ModelOptionsTests
     [InlineData("CRITICBOT_MODEL_MAX_RETRIES", "many")]
     [InlineData("CRITICBOT_MODEL_MAX_RETRIES", "-1")]
     [InlineData("CRITICBOT_MAX_TOKENS_PARAMETER", "tokens")]
+    [InlineData("OPENAI_BASE_URL", "http://models.example.com/v1")]
+    [InlineData("OPENAI_BASE_URL", "http://192.168.1.20:8000/v1")]
+    [InlineData("CRITICBOT_ALLOW_INSECURE_HTTP", "sometimes")]
     public void A_bad_setting_gives_a_one_line_error_naming_it(string variable, string value)
     {
         var error = FromEnv(("OPENAI_API_KEY", "sk-test"), (variable, value)).Validate();
@@ -100,5 +103,32 @@ public sealed class ModelOptionsTests
         var error = Assert.Throws<ArgumentException>(() => new OpenAiCriticModel(options));
 
         Assert.StartsWith(options.Validate()!, error.Message, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("http://127.0.0.1:8000/v1", null)]
+    [InlineData("http://127.10.0.3:8000/v1", null)]
+    [InlineData("http://localhost:11434/v1", null)]
+    [InlineData("https://models.example.com/v1", null)]
+    [InlineData("http://models.example.com/v1", "true")]
+    [InlineData("http://models.example.com/v1", " TRUE ")]
+    public void Plain_http_is_allowed_on_loopback_or_when_explicitly_allowed(string baseUrl, string? allowInsecure)
+    {
+        var variables = new List<(string, string)> { ("OPENAI_BASE_URL", baseUrl) };
+        if (allowInsecure is not null)
+            variables.Add(("CRITICBOT_ALLOW_INSECURE_HTTP", allowInsecure));
+
+        Assert.Null(FromEnv([.. variables]).Validate());
+    }
+
+    [Fact]
+    public void Plain_http_elsewhere_is_refused_in_one_line_naming_the_setting_and_the_switch()
+    {
+        var error = FromEnv(("OPENAI_BASE_URL", "http://models.example.com/v1"), ("OPENAI_API_KEY", "sk-test"), ("CRITICBOT_ALLOW_INSECURE_HTTP", "false")).Validate();
+
+        Assert.NotNull(error);
+        Assert.StartsWith("OPENAI_BASE_URL is a plain http:// URL to models.example.com", error, StringComparison.Ordinal);
+        Assert.Contains("CRITICBOT_ALLOW_INSECURE_HTTP=true", error, StringComparison.Ordinal);
+        Assert.DoesNotContain("sk-test", error, StringComparison.Ordinal);
     }
 }

@@ -19,6 +19,11 @@ public sealed class ServerProcess : IAsyncDisposable
         _client = new HttpClient { BaseAddress = address, Timeout = TimeSpan.FromSeconds(30) };
     }
 
+    /// <summary>http://127.0.0.1:PORT/ of the running process.</summary>
+    public Uri BaseAddress => _client.BaseAddress!;
+
+    public bool HasExited => _process.HasExited;
+
     public string Output
     {
         get

@@ -54,6 +54,8 @@ public sealed class GitHubAppOptionsTests
     [InlineData("5", "not a key", null, "GITHUB_PRIVATE_KEY: not an RSA private key")]
     [InlineData("5", "k", "ftp://x", "GITHUB_API_URL must be an absolute http(s) URL")]
     [InlineData("5", "k", "api.github.com", "GITHUB_API_URL must be an absolute http(s) URL")]
+    [InlineData("5", "k", "http://github.example.com/api/v3", "GITHUB_API_URL is a plain http:// URL to github.example.com, which is not loopback")]
+    [InlineData("5", "k", "http://10.0.0.7/api/v3", "GITHUB_API_URL is a plain http:// URL")]
     public void Wrong_settings_give_one_line_naming_the_setting(string? appId, string? key, string? apiUrl, string expected)
     {
         var ok = GitHubAppOptions.TryLoad(
@@ -121,4 +123,31 @@ public sealed class GitHubAppOptionsTests
     [InlineData("x/")]
     [InlineData("a/b/c")]
     public void Repo_ref_rejects_malformed_names(string text) => Assert.Throws<FormatException>(() => RepoRef.Parse(text));
+
+    [Theory]
+    [InlineData("http://127.0.0.1:8080/api/v3", null)]
+    [InlineData("http://localhost/api/v3", null)]
+    [InlineData("http://[::1]:9000/", null)]
+    [InlineData("https://github.example.com/api/v3", null)]
+    [InlineData("http://github.example.com/api/v3", "true")]
+    public void Plain_http_is_allowed_on_loopback_or_when_explicitly_allowed(string apiUrl, string? allowInsecure)
+    {
+        var ok = GitHubAppOptions.TryLoad(
+            Settings(("GITHUB_APP_ID", "5"), ("GITHUB_PRIVATE_KEY", Pkcs1), ("GITHUB_API_URL", apiUrl), ("CRITICBOT_ALLOW_INSECURE_HTTP", allowInsecure)),
+            out var options,
+            out var error);
+
+        Assert.True(ok, error);
+        Assert.Equal(new Uri(apiUrl), options!.ApiUrl);
+    }
+
+    [Fact]
+    public void The_insecure_switch_must_be_true_or_false()
+    {
+        var ok = GitHubAppOptions.TryLoad(
+            Settings(("GITHUB_APP_ID", "5"), ("GITHUB_PRIVATE_KEY", Pkcs1), ("CRITICBOT_ALLOW_INSECURE_HTTP", "yes")), out _, out var error);
+
+        Assert.False(ok);
+        Assert.StartsWith("CRITICBOT_ALLOW_INSECURE_HTTP must be true or false", error, StringComparison.Ordinal);
+    }
 }

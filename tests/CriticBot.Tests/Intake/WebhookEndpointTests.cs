@@ -112,12 +112,17 @@ public sealed class WebhookEndpointTests : IAsyncLifetime
     [InlineData("not json at all")]
     [InlineData("[1, 2, 3]")]
     [InlineData("")]
-    public async Task A_body_that_is_not_a_json_object_is_a_bad_request(string body)
+    public async Task A_signed_body_that_is_not_a_json_object_is_a_bad_request_and_kept_as_failed_with_the_reason(string body)
     {
-        var response = await _service.SendAsync("pull_request", body);
+        var deliveryId = Guid.NewGuid().ToString();
+
+        var response = await _service.SendAsync("pull_request", body, deliveryId);
 
         Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
-        Assert.Equal(0, await _service.CountDeliveriesAsync());
+        var record = await _service.Store.GetDeliveryAsync(deliveryId, default);
+        Assert.Equal(DeliveryStatus.Failed, record!.Status);
+        Assert.StartsWith("malformed payload: The body", record.LastError, StringComparison.Ordinal);
+        Assert.Empty(_handler.Calls);
     }
 
     [Fact]

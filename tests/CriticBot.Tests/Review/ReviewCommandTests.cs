@@ -185,6 +185,21 @@ public sealed class ReviewCommandTests : IAsyncLifetime
         Assert.Empty(_server.Requests);
     }
 
+    [Fact]
+    public async Task A_plain_http_model_url_off_loopback_exits_2_naming_the_setting()
+    {
+        var environment = ModelEnvironment();
+        environment["OPENAI_BASE_URL"] = "http://models.example.com/v1";
+
+        var (exit, output, error) = await RunAsync(environment, null, "--diff", _diffFile);
+
+        Assert.Equal(ExitCodes.Usage, exit);
+        Assert.Equal("", output);
+        Assert.Single(error.TrimEnd('\n').Split('\n'));
+        Assert.Contains("OPENAI_BASE_URL is a plain http:// URL", error, StringComparison.Ordinal);
+        Assert.DoesNotContain("test-key", error, StringComparison.Ordinal);
+    }
+
     [Theory]
     [InlineData("def total(items):\n    return sum(items)\n")]
     [InlineData("\u00ff\u00fe garbage that is not a diff\n")]

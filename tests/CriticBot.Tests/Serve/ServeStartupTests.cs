@@ -48,6 +48,12 @@ public sealed class ServeStartupTests : IDisposable
     [InlineData("GITHUB_PRIVATE_KEY", null, "GITHUB_PRIVATE_KEY")]
     [InlineData("GITHUB_API_URL", "not a url", "GITHUB_API_URL")]
     [InlineData("OPENAI_BASE_URL", "ftp://models.example", "OPENAI_BASE_URL")]
+    [InlineData("OPENAI_BASE_URL", "http://models.example/v1", "OPENAI_BASE_URL is a plain http:// URL")]
+    [InlineData("GITHUB_API_URL", "http://github.example/api/v3", "GITHUB_API_URL is a plain http:// URL")]
+    [InlineData("CRITICBOT_ALLOW_INSECURE_HTTP", "maybe", "CRITICBOT_ALLOW_INSECURE_HTTP")]
+    [InlineData("CRITICBOT_WEBHOOK_MAX_CONCURRENT_REQUESTS", "0", "CRITICBOT_WEBHOOK_MAX_CONCURRENT_REQUESTS")]
+    [InlineData("CRITICBOT_WEBHOOK_MAX_CONCURRENT_LARGE_BODIES", "100000", "CRITICBOT_WEBHOOK_MAX_CONCURRENT_LARGE_BODIES")]
+    [InlineData("CRITICBOT_WEBHOOK_BODY_TIMEOUT_SECONDS", "NaN", "CRITICBOT_WEBHOOK_BODY_TIMEOUT_SECONDS")]
     [InlineData("CRITICBOT_SAMPLES", "0", "CRITICBOT_SAMPLES")]
     [InlineData("GitHub:MaxAttempts", "0", "GitHub:MaxAttempts")]
     public async Task A_missing_or_invalid_setting_refuses_to_start_with_one_line_naming_it(string setting, string? value, string named)
