@@ -1,4 +1,4 @@
-using CriticBot.Cli;
+using CriticBot.Commands;
 
-// One executable, several subcommands: `criticbot serve` and `criticbot review` (export and eval come next).
+// One executable, several subcommands (src/CriticBot/Commands): serve, review, db, forget; export and eval come next.
 return await CriticBotCli.RunAsync(args);

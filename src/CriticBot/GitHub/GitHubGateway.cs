@@ -187,7 +187,7 @@ public sealed partial class GitHubGateway(GitHubClientFactory clients, ILogger<G
                     ["filter"] = "latest",
                 }).WaitAsync(cancellationToken);
             // A completed run is final; only one still open (an attempt that failed or died) is taken over.
-            return found.CheckRuns.FirstOrDefault(run => run.Status != "completed")?.Id;
+            return found.CheckRuns.FirstOrDefault(run => run.Status != CheckRunStatus.Completed.ToWire())?.Id;
         }
         catch (ForbiddenException)
         {
@@ -211,8 +211,8 @@ public sealed partial class GitHubGateway(GitHubClientFactory clients, ILogger<G
             {
                 Name = checkRun.Name,
                 HeadSha = checkRun.HeadSha,
-                Status = checkRun.Status,
-                Conclusion = checkRun.Conclusion,
+                Status = checkRun.Status.ToWire(),
+                Conclusion = checkRun.Conclusion?.ToWire(),
                 Output = Output(checkRun.Title, checkRun.Summary, checkRun.Text, checkRun.Name),
             };
             var created = await client.Api.Post<CheckRunResponse>(RepoUri(repo, "check-runs"), request, cancellationToken);
@@ -238,8 +238,8 @@ public sealed partial class GitHubGateway(GitHubClientFactory clients, ILogger<G
         {
             var request = new CheckRunRequest
             {
-                Status = update.Status,
-                Conclusion = update.Conclusion,
+                Status = update.Status?.ToWire(),
+                Conclusion = update.Conclusion?.ToWire(),
                 Output = Output(update.Title, update.Summary, update.Text, fallbackTitle: null),
             };
             await client.Api.Patch<CheckRunResponse>(RepoUri(repo, $"check-runs/{checkRunId}"), request).WaitAsync(cancellationToken);

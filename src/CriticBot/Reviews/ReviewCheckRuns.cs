@@ -20,7 +20,7 @@ public sealed partial class ReviewCheckRuns(IGitHubGateway github, IOptions<Revi
         if (await github.FindCheckRunAsync(request.InstallationId, target.Repo, target.HeadSha, name, ct) is { } earlier)
         {
             var run = new ReviewCheckRun(this, request, target.Repo, earlier);
-            await run.UpdateAsync(new CheckRunUpdate { Status = "in_progress", Title = title, Summary = summary });
+            await run.UpdateAsync(new CheckRunUpdate { Status = CheckRunStatus.InProgress, Title = title, Summary = summary });
             return run;
         }
 
@@ -28,7 +28,7 @@ public sealed partial class ReviewCheckRuns(IGitHubGateway github, IOptions<Revi
         {
             Name = name,
             HeadSha = target.HeadSha,
-            Status = "in_progress",
+            Status = CheckRunStatus.InProgress,
             Title = title,
             Summary = summary,
         }, ct);
@@ -74,14 +74,14 @@ public sealed class ReviewCheckRun
     {
         var why = error is ModelUnavailableException ? "The critic model could not be reached." : "The review failed.";
         return UpdateAsync(lastAttempt
-            ? new CheckRunUpdate { Status = "completed", Conclusion = "neutral", Title = "Review failed", Summary = why }
-            : new CheckRunUpdate { Status = "in_progress", Title = "Review failed; it will be retried", Summary = why });
+            ? new CheckRunUpdate { Status = CheckRunStatus.Completed, Conclusion = CheckRunConclusion.Neutral, Title = "Review failed", Summary = why }
+            : new CheckRunUpdate { Status = CheckRunStatus.InProgress, Title = "Review failed; it will be retried", Summary = why });
     }
 
     public Task SupersededAsync(string stale) => UpdateAsync(new CheckRunUpdate
     {
-        Status = "completed",
-        Conclusion = "skipped",
+        Status = CheckRunStatus.Completed,
+        Conclusion = CheckRunConclusion.Skipped,
         Title = "Superseded by a newer push",
         Summary = $"Not posted: {stale}.",
     });
@@ -89,16 +89,16 @@ public sealed class ReviewCheckRun
     /// <summary>Nothing was posted (nothing new, or the budget left nothing): the run still says what happened.</summary>
     public Task NothingPostedAsync(string title, string summary) => UpdateAsync(new CheckRunUpdate
     {
-        Status = "completed",
-        Conclusion = "neutral",
+        Status = CheckRunStatus.Completed,
+        Conclusion = CheckRunConclusion.Neutral,
         Title = title,
         Summary = summary,
     });
 
     public Task PostedAsync(int comments, string summary) => UpdateAsync(new CheckRunUpdate
     {
-        Status = "completed",
-        Conclusion = "neutral",
+        Status = CheckRunStatus.Completed,
+        Conclusion = CheckRunConclusion.Neutral,
         Title = comments == 1 ? "1 comment" : $"{comments} comments",
         Summary = summary,
     });

@@ -130,7 +130,7 @@ public sealed class GitHubGatewayTests
         var id = await gateway.CreateCheckRunAsync(GitHubHarness.InstallationId, GitHubHarness.Repo, new CheckRunDraft { Name = "CriticBot", HeadSha = "head1" });
         Assert.NotNull(id);
         await gateway.UpdateCheckRunAsync(GitHubHarness.InstallationId, GitHubHarness.Repo, id.Value,
-            new CheckRunUpdate { Status = "completed", Conclusion = "neutral", Title = "3 comments", Summary = "Posted one review." });
+            new CheckRunUpdate { Status = CheckRunStatus.Completed, Conclusion = CheckRunConclusion.Neutral, Title = "3 comments", Summary = "Posted one review." });
 
         var run = Assert.Single(harness.Simulator.CheckRuns(GitHubHarness.RepoName));
         Assert.Equal(id, run.Id);
@@ -148,7 +148,7 @@ public sealed class GitHubGatewayTests
         var (gateway, _, _) = harness.Product();
 
         var id = await gateway.CreateCheckRunAsync(GitHubHarness.InstallationId, GitHubHarness.Repo, new CheckRunDraft { Name = "CriticBot", HeadSha = "head1" });
-        await gateway.UpdateCheckRunAsync(GitHubHarness.InstallationId, GitHubHarness.Repo, 12345, new CheckRunUpdate { Status = "completed", Conclusion = "success" });
+        await gateway.UpdateCheckRunAsync(GitHubHarness.InstallationId, GitHubHarness.Repo, 12345, new CheckRunUpdate { Status = CheckRunStatus.Completed, Conclusion = CheckRunConclusion.Success });
 
         Assert.Null(id);
         Assert.Empty(harness.Simulator.CheckRuns(GitHubHarness.RepoName));

@@ -3,6 +3,7 @@ using System.Text;
 using CriticBot.Inbox;
 using CriticBot.Storage;
 using CriticBot.Tests.Fixtures;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace CriticBot.Tests.Inbox;
 
@@ -91,7 +92,8 @@ public sealed class InboxWorkerTests : IDisposable
 
         // PR 2 is handled while PR 1's first delivery is still running; PR 1's second waits for it.
         await pr2Handled.Task.WaitAsync(TimeSpan.FromSeconds(15));
-        await Task.Delay(200);
+        // A later delivery of another pull request is handled: the worker passed over PR 1's second, which waits.
+        await service.SendSentinelAndWaitAsync(pullRequest: 3);
         Assert.Equal(0, handler.CallsFor("pr1-sync"));
         releaseFirst.SetResult();
         await service.WaitForDeliveryAsync("pr1-sync", d => d.Status == DeliveryStatus.Done);
@@ -210,7 +212,7 @@ public sealed class InboxWorkerTests : IDisposable
 
         using var third = await service.SendAsync("pull_request", body, "flaky");
         Assert.Equal(System.Net.HttpStatusCode.OK, third.StatusCode);
-        await Task.Delay(150);
+        await service.SendSentinelAndWaitAsync(pullRequest: 7);
         Assert.Equal(2, handler.CallsFor("flaky"));
     }
 
@@ -235,8 +237,9 @@ public sealed class InboxWorkerTests : IDisposable
         var deliveryId = Guid.NewGuid().ToString();
 
         await service.SendAsync("pull_request", GitHubPayloads.PullRequest("opened"), deliveryId);
-        await Task.Delay(200);
 
+        // No worker runs at all (nothing to wait for): the delivery is stored and stays pending.
+        Assert.DoesNotContain(service.Services.GetServices<Microsoft.Extensions.Hosting.IHostedService>(), s => s is InboxWorker);
         Assert.Equal(DeliveryStatus.Pending, (await service.Store.GetDeliveryAsync(deliveryId, default))!.Status);
         Assert.Empty(handler.Calls);
     }

@@ -154,8 +154,9 @@ public sealed class WebhookEndpointTests : IAsyncLifetime
         Assert.Equal(HttpStatusCode.Accepted, response.StatusCode);
         var record = await _service.Store.GetDeliveryAsync(deliveryId, default);
         Assert.Equal(DeliveryStatus.Ignored, record!.Status);
-        await Task.Delay(150); // a few poll intervals: an ignored delivery must never reach the handler
-        Assert.Empty(_handler.Calls);
+        // An ignored delivery must never reach the handler: once a later delivery is handled, the worker passed it.
+        await _service.SendSentinelAndWaitAsync(pullRequest: 99);
+        Assert.DoesNotContain(_handler.Calls, call => call.DeliveryId == deliveryId);
     }
 
     [Fact]
@@ -167,12 +168,13 @@ public sealed class WebhookEndpointTests : IAsyncLifetime
         var first = await _service.SendAsync("pull_request", body, deliveryId);
         await _service.WaitForDeliveryAsync(deliveryId, d => d.Status == DeliveryStatus.Done);
         var second = await _service.SendAsync("pull_request", body, deliveryId);
-        await Task.Delay(150);
+        var stored = await _service.CountDeliveriesAsync();
+        await _service.SendSentinelAndWaitAsync(pullRequest: 7);
 
         Assert.Equal(HttpStatusCode.Accepted, first.StatusCode);
         Assert.Equal(HttpStatusCode.OK, second.StatusCode);
         Assert.Equal(1, _handler.CallsFor(deliveryId));
-        Assert.Equal(1, await _service.CountDeliveriesAsync());
+        Assert.Equal(1, stored);
     }
 
     [Fact]
@@ -183,12 +185,13 @@ public sealed class WebhookEndpointTests : IAsyncLifetime
 
         var responses = await Task.WhenAll(Enumerable.Range(0, 8).Select(_ => _service.SendAsync("pull_request", body, deliveryId)));
         await _service.WaitForDeliveryAsync(deliveryId, d => d.Status == DeliveryStatus.Done);
-        await Task.Delay(150);
+        var stored = await _service.CountDeliveriesAsync();
+        await _service.SendSentinelAndWaitAsync(pullRequest: 7);
 
         Assert.Single(responses, r => r.StatusCode == HttpStatusCode.Accepted);
         Assert.Equal(7, responses.Count(r => r.StatusCode == HttpStatusCode.OK));
         Assert.Equal(1, _handler.CallsFor(deliveryId));
-        Assert.Equal(1, await _service.CountDeliveriesAsync());
+        Assert.Equal(1, stored);
     }
 
     [Fact]

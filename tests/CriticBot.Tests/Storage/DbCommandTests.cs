@@ -1,5 +1,5 @@
 using System.Text;
-using CriticBot.Cli;
+using CriticBot.Commands;
 using CriticBot.Storage;
 using CriticBot.Tests.Fixtures;
 

@@ -1,5 +1,6 @@
+using CriticBot.Commands;
 using System.Net;
-using CriticBot.Serve;
+using CriticBot.Hosting;
 using CriticBot.Storage;
 using CriticBot.Tests.Fixtures;
 using Microsoft.Extensions.Configuration;

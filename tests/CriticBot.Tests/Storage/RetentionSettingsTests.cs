@@ -1,4 +1,5 @@
-using CriticBot.Serve;
+using CriticBot.Commands;
+using CriticBot.Hosting;
 using CriticBot.Tests.Fixtures;
 using Microsoft.Extensions.Configuration;
 

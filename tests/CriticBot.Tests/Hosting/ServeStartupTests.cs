@@ -1,5 +1,7 @@
+using CriticBot.Commands;
+using Microsoft.Extensions.DependencyInjection;
 using System.Net;
-using CriticBot.Serve;
+using CriticBot.Hosting;
 using CriticBot.Tests.Fixtures;
 using Microsoft.Data.Sqlite;
 using Microsoft.Extensions.Configuration;
@@ -100,10 +102,15 @@ public sealed class ServeStartupTests : IDisposable
     {
         var settings = TestService.DefaultSettings(_database, "secret");
         using var stop = new CancellationTokenSource();
-        var run = ServeCommand.RunAsync(["--urls", "http://127.0.0.1:0"], TextWriter.Null,
-            builder => builder.Configuration.AddInMemoryCollection(settings), stop.Token);
+        var started = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var run = ServeCommand.RunAsync(["--urls", "http://127.0.0.1:0"], TextWriter.Null, builder =>
+        {
+            builder.Configuration.AddInMemoryCollection(settings);
+            builder.Services.AddHostedService(_ => new StartedSignal(started));
+        }, stop.Token);
 
-        await Task.Delay(300);
+        // Started (every hosted service, the web server included) and still running until asked to stop.
+        await started.Task.WaitAsync(TimeSpan.FromSeconds(30));
         Assert.False(run.IsCompleted);
         await stop.CancelAsync();
 
@@ -134,5 +141,25 @@ public sealed class ServeStartupTests : IDisposable
 
         Assert.Equal(HttpStatusCode.ServiceUnavailable, (await service.Client.GetAsync("/readyz")).StatusCode);
         Assert.Equal(HttpStatusCode.OK, (await service.Client.GetAsync("/healthz")).StatusCode);
+    }
+
+    /// <summary>Signals once the host has started every hosted service.</summary>
+    private sealed class StartedSignal(TaskCompletionSource started) : Microsoft.Extensions.Hosting.IHostedLifecycleService
+    {
+        public Task StartingAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+        public Task StartAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+        public Task StartedAsync(CancellationToken cancellationToken)
+        {
+            started.TrySetResult();
+            return Task.CompletedTask;
+        }
+
+        public Task StoppingAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+        public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+        public Task StoppedAsync(CancellationToken cancellationToken) => Task.CompletedTask;
     }
 }

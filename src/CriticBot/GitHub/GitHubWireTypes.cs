@@ -1,6 +1,6 @@
 namespace CriticBot.GitHub;
 
-// Wire shapes for the calls Octokit's own models do not cover (review comments with line/side, check-run output,
+// Wire types: the JSON shapes of the calls Octokit's own models do not cover (review comments with line/side, check-run output,
 // contents). Octokit's serializer maps PascalCase to snake_case and leaves null properties out.
 
 internal sealed class CreateReviewRequest

@@ -6,7 +6,7 @@ using CriticBot.Storage;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.Options;
 
-namespace CriticBot.Cli;
+namespace CriticBot.Commands;
 
 /// <summary>
 /// <c>criticbot forget --repo OWNER/NAME</c>: deletes everything the database holds about one repository

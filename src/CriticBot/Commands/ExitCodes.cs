@@ -1,4 +1,4 @@
-namespace CriticBot.Cli;
+namespace CriticBot.Commands;
 
 /// <summary>Exit codes are a contract with users' scripts: never renumber them.</summary>
 public static class ExitCodes

@@ -3,7 +3,7 @@ using System.CommandLine;
 using System.Data.Common;
 using CriticBot.Storage;
 
-namespace CriticBot.Cli;
+namespace CriticBot.Commands;
 
 /// <summary>
 /// <c>criticbot db migrate [--database SETTING]</c>: applies the schema now, for operators who migrate before

@@ -1,14 +1,13 @@
 using System.Collections;
 using System.CommandLine;
 using System.Globalization;
-using CriticBot.Cli;
 using CriticBot.Engine;
 using CriticBot.Engine.Chunking;
 using CriticBot.Engine.Diff;
 using CriticBot.Engine.Model;
 using Microsoft.Extensions.Configuration;
 
-namespace CriticBot.Review;
+namespace CriticBot.Commands;
 
 /// <summary>
 /// <c>criticbot review --diff FILE|- [--format text|json] [--samples N] [--precision P] [--max-comments K] [--dry-run]</c>.

@@ -7,7 +7,7 @@ using CriticBot.Engine.Critic;
 using CriticBot.Engine.Diff;
 using CriticBot.Engine.Safety;
 
-namespace CriticBot.Review;
+namespace CriticBot.Commands;
 
 /// <summary>
 /// Renders a review or a plan as text for people or as the stable JSON of docs/review-json.md. Text for people goes to a

@@ -1,4 +1,4 @@
-namespace CriticBot.Review;
+namespace CriticBot.Commands;
 
 public enum ReviewFormat
 {

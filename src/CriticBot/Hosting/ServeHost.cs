@@ -1,4 +1,3 @@
-using CriticBot.Hosting;
 using CriticBot.Inbox;
 using CriticBot.Intake;
 using CriticBot.Reviews;
@@ -9,7 +8,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
 using Serilog;
 
-namespace CriticBot.Serve;
+namespace CriticBot.Hosting;
 
 /// <summary>The composition of `criticbot serve`; tests build the same host on 127.0.0.1:0.</summary>
 public static class ServeHost

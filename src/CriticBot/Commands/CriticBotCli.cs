@@ -1,8 +1,7 @@
 using System.CommandLine;
-using CriticBot.Review;
-using CriticBot.Serve;
+using CriticBot.Hosting;
 
-namespace CriticBot.Cli;
+namespace CriticBot.Commands;
 
 public static class CriticBotCli
 {

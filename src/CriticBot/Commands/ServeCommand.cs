@@ -1,10 +1,10 @@
 using System.CommandLine;
-using CriticBot.Cli;
+using CriticBot.Hosting;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Options;
 
-namespace CriticBot.Serve;
+namespace CriticBot.Commands;
 
 public static class ServeCommand
 {

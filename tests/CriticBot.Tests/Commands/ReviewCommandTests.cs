@@ -1,6 +1,6 @@
 using System.Diagnostics;
 using System.Text.Json;
-using CriticBot.Cli;
+using CriticBot.Commands;
 using CriticBot.Testing.FakeModel;
 
 namespace CriticBot.Tests.Review;

@@ -2,6 +2,9 @@ using CriticBot.Engine.Diff;
 
 namespace CriticBot.GitHub;
 
+// Domain records: what the pipeline knows of GitHub (pull requests, files, reviews, check runs), independent of
+// the wire shapes in GitHubWireTypes.cs that the gateway maps them from and to.
+
 public sealed record PullRequestInfo
 {
     public required int Number { get; init; }
@@ -116,16 +119,50 @@ public sealed record PublishResult
     public required IReadOnlyList<DraftComment> MovedToBody { get; init; }
 }
 
+/// <summary>A check run's state on GitHub.</summary>
+public enum CheckRunStatus
+{
+    Queued,
+    InProgress,
+    Completed,
+}
+
+/// <summary>How a completed check run ended; CriticBot never fails a push, so it uses neutral and skipped.</summary>
+public enum CheckRunConclusion
+{
+    Success,
+    Neutral,
+    Skipped,
+    Failure,
+}
+
+public static class CheckRunWire
+{
+    public static string ToWire(this CheckRunStatus status) => status switch
+    {
+        CheckRunStatus.Queued => "queued",
+        CheckRunStatus.InProgress => "in_progress",
+        _ => "completed",
+    };
+
+    public static string ToWire(this CheckRunConclusion conclusion) => conclusion switch
+    {
+        CheckRunConclusion.Success => "success",
+        CheckRunConclusion.Skipped => "skipped",
+        CheckRunConclusion.Failure => "failure",
+        _ => "neutral",
+    };
+}
+
 public sealed record CheckRunDraft
 {
     public required string Name { get; init; }
     public required string HeadSha { get; init; }
 
-    /// <summary>queued, in_progress or completed.</summary>
-    public string Status { get; init; } = "in_progress";
+    public CheckRunStatus Status { get; init; } = CheckRunStatus.InProgress;
 
-    /// <summary>Required when <see cref="Status"/> is completed: success, neutral, failure, skipped, ...</summary>
-    public string? Conclusion { get; init; }
+    /// <summary>Required when <see cref="Status"/> is completed.</summary>
+    public CheckRunConclusion? Conclusion { get; init; }
 
     public string? Title { get; init; }
     public string? Summary { get; init; }
@@ -134,8 +171,8 @@ public sealed record CheckRunDraft
 
 public sealed record CheckRunUpdate
 {
-    public string? Status { get; init; }
-    public string? Conclusion { get; init; }
+    public CheckRunStatus? Status { get; init; }
+    public CheckRunConclusion? Conclusion { get; init; }
     public string? Title { get; init; }
     public string? Summary { get; init; }
     public string? Text { get; init; }
