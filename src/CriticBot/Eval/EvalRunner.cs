@@ -132,7 +132,7 @@ public sealed class EvalRunner(ICriticModel model, ICriticModel? judge, TextWrit
         {
             result = await engine.ReviewAsync(DiffParser.Parse(evalCase.Diff), settings.Critic, cancellationToken);
         }
-        catch (Exception ex) when (ex is not OperationCanceledException and not ModelUnavailableException)
+        catch (Exception ex) when (ex is not OperationCanceledException and not ModelUnavailableException && !cancellationToken.IsCancellationRequested)
         {
             return new CaseRun { Case = evalCase, Error = $"{ex.GetType().Name}: {ex.Message}", LatencyMs = clock.Elapsed.TotalMilliseconds };
         }
