@@ -220,7 +220,7 @@ public static class EvalReports
             .Select(d => (d, results["metrics"]![d.Name]!.AsObject()));
 
     internal static string Format(JsonNode? value, bool share) => value is JsonValue v && v.TryGetValue<double>(out var number)
-        ? share ? (number * 100).ToString("0.0", CultureInfo.InvariantCulture) + "%" : number.ToString("0.###", CultureInfo.InvariantCulture)
+        ? share ? (number * 100).ToString("0.0", CultureInfo.InvariantCulture) + "%" : number.ToString(Math.Abs(number) >= 1 || number == 0 ? "0.###" : "0.######", CultureInfo.InvariantCulture)
         : "n/a";
 
     internal static string Interval(JsonObject metric, bool share) => metric["low"] is null ? "n/a" : $"[{Format(metric["low"], share)}, {Format(metric["high"], share)}]";
