@@ -86,6 +86,22 @@ public sealed class EvalRunTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_model_that_refuses_the_key_stops_the_run_with_exit_3_and_a_partial_report()
+    {
+        await using var refusing = await FakeModelServer.StartAsync(new FakeModelServerOptions { ExpectedApiKey = "the-right-key" });
+        using var stderr = new StringWriter();
+        var exit = await EvalCommand.RunAsync(Arguments("refused"), new StringWriter(), stderr, EvalMetricsTests.ModelEnvironment(refusing), CancellationToken.None);
+
+        Assert.Equal(ExitCodes.ModelUnavailable, exit);
+        Assert.Contains("the model is unavailable", stderr.ToString(), StringComparison.Ordinal);
+        Assert.DoesNotContain("test-key", stderr.ToString(), StringComparison.Ordinal);
+        var results = Results(Path.Combine(_work, "refused"));
+        Assert.True(results["partial"]!.GetValue<bool>());
+        Assert.Empty(results["cases"]!.AsArray());
+        Assert.Equal(4, results["dataset"]!["cases_not_run"]!.GetValue<int>());
+    }
+
+    [Fact]
     public async Task Bad_lines_are_reported_with_their_number_and_skipped_and_nothing_usable_is_exit_2()
     {
         _server.Responder = new ScriptedCritic(EvalMetricsTests.Script()).Respond;
