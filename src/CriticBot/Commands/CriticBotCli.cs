@@ -14,7 +14,7 @@ public static class CriticBotCli
         root.Subcommands.Add(ReviewCommand.Create(stdin, environment));
         root.Subcommands.Add(DbCommand.Create(environment));
         root.Subcommands.Add(ForgetCommand.Create(environment));
-        root.Subcommands.Add(CriticBot.Eval.EvalCommand.Create(environment));
+        root.Subcommands.Add(EvalCommand.Create(environment));
         return root;
     }
 

@@ -1,6 +1,6 @@
 using System.Net;
 using System.Text.Json.Nodes;
-using CriticBot.Cli;
+using CriticBot.Commands;
 using CriticBot.Eval;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;

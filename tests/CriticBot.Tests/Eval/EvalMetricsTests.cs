@@ -1,5 +1,5 @@
 using System.Text.Json.Nodes;
-using CriticBot.Cli;
+using CriticBot.Commands;
 using CriticBot.Eval;
 using CriticBot.Testing.FakeModel;
 

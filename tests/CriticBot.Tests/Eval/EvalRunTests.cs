@@ -1,6 +1,6 @@
 using System.Diagnostics;
 using System.Text.Json.Nodes;
-using CriticBot.Cli;
+using CriticBot.Commands;
 using CriticBot.Eval;
 using CriticBot.Testing.FakeModel;
 

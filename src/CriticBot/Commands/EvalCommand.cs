@@ -2,13 +2,12 @@ using System.Collections;
 using System.CommandLine;
 using System.Globalization;
 using System.Text.Json;
-using CriticBot.Cli;
+using CriticBot.Eval;
 using CriticBot.Engine;
 using CriticBot.Engine.Model;
-using CriticBot.Review;
 using Microsoft.Extensions.Configuration;
 
-namespace CriticBot.Eval;
+namespace CriticBot.Commands;
 
 /// <summary>The arguments of <c>criticbot eval</c>.</summary>
 public sealed record EvalArguments
