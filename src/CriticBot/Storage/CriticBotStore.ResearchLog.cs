@@ -228,6 +228,7 @@ public sealed partial class CriticBotStore : IDataRetention
         return _db.WriteAsync(async connection =>
         {
             const string OfRepository = "SELECT id FROM reviews WHERE LOWER(repository) = @repository";
+            await DeleteFeedbackAsync(connection, name);
             var research = await DeleteResearchRecordsAsync(connection, OfRepository, name, ct);
             var reviews = await ExecuteAsync(connection, "DELETE FROM reviews WHERE LOWER(repository) = @repository", name);
             var deliveries = await ExecuteAsync(connection, "DELETE FROM deliveries WHERE LOWER(repository) = @repository", name);
