@@ -200,10 +200,21 @@ public abstract class FeedbackStoreTests : IAsyncLifetime
         Assert.Empty(await _store.ListCommentsForStatsAsync(null, T0.AddDays(1), default));
         Assert.Single(await _store.ListAllEventsAsync(null, null, default));
 
-        await _store.ForgetRepositoryAsync("o/r", default);
-
+        // Pruning a review's research records takes its feedback with it; a newer review's stays.
+        var newer = await PostedAsync(2, 502);
+        await _store.AppendAsync(Event("r2", FeedbackKind.Reaction, newer, value: FeedbackValue.Positive, reaction: 2) with { PullRequest = 2 }, T0, default);
+        await _store.Database.WriteAsync(connection => SqlDatabase.ExecuteAsync(connection,
+            $"UPDATE reviews SET finished_at = {T0.AddDays(30).ToUnixTimeMilliseconds()} WHERE id = {newer}"), default);
+        await _store.PruneAsync(T0.AddDays(-1), T0.AddDays(1), default);
         Assert.Empty(await _store.ListEventsAsync("o/r", 1, default));
         Assert.Null(await _store.GetCommentStateAsync(501, default));
+        Assert.Single(await _store.ListEventsAsync("o/r", 2, default));
+        await _store.SaveCommentStateAsync(502, state, default);
+
+        await _store.ForgetRepositoryAsync("o/r", default);
+
+        Assert.Empty(await _store.ListEventsAsync("o/r", 2, default));
+        Assert.Null(await _store.GetCommentStateAsync(502, default));
         Assert.Empty(await _store.ClaimDuePollsAsync("a", T0.AddDays(1), TimeSpan.FromMinutes(1), 10, default));
     }
 }
