@@ -15,6 +15,7 @@ public static class CriticBotCli
         root.Subcommands.Add(DbCommand.Create(environment));
         root.Subcommands.Add(ForgetCommand.Create(environment));
         root.Subcommands.Add(EvalCommand.Create(environment));
+        root.Subcommands.Add(StatsCommand.Create(environment));
         return root;
     }
 

@@ -10,6 +10,12 @@ public sealed class GitHubInstallationClient
     public required long InstallationId { get; init; }
     public required IGitHubClient Client { get; init; }
     public required IApiConnection Api { get; init; }
+
+    /// <summary>Raw HTTP over the same handler chain (rate limits, token refresh), for conditional requests Octokit cannot send.</summary>
+    public required HttpMessageInvoker Http { get; init; }
+
+    /// <summary>The API root requests are relative to.</summary>
+    public required Uri BaseAddress { get; init; }
 }
 
 /// <summary>
@@ -62,6 +68,8 @@ public sealed class GitHubClientFactory : IDisposable
             InstallationId = installationId,
             Client = new GitHubClient(connection),
             Api = new ApiConnection(connection),
+            Http = new HttpMessageInvoker(handler, disposeHandler: false),
+            BaseAddress = GitHubAppOptions.ToBaseAddress(_options.ApiUrl),
         };
     }
 

@@ -177,3 +177,42 @@ public sealed record CheckRunUpdate
     public string? Summary { get; init; }
     public string? Text { get; init; }
 }
+
+/// <summary>A pull-request review comment with its author and reaction counts (feedback).</summary>
+public sealed record PullCommentInfo
+{
+    public required long Id { get; init; }
+    public long? InReplyToId { get; init; }
+    public required string Body { get; init; }
+    public required string UserLogin { get; init; }
+    public required bool UserIsBot { get; init; }
+    public string? Path { get; init; }
+    public int? Line { get; init; }
+
+    /// <summary>Reaction counts as one comparable string ("+1=2,-1=0,..."); empty when GitHub sent none.</summary>
+    public required string ReactionCounts { get; init; }
+}
+
+/// <summary>A conditional listing: <see cref="NotModified"/> (304) or the comments; with GitHub's rate-limit headers.</summary>
+public sealed record ConditionalComments
+{
+    public required bool NotModified { get; init; }
+    public IReadOnlyList<PullCommentInfo> Comments { get; init; } = [];
+    public string? ETag { get; init; }
+    public RateLimitSnapshot? RateLimit { get; init; }
+}
+
+/// <summary>x-ratelimit-limit, -remaining and -reset of a response.</summary>
+public sealed record RateLimitSnapshot(int Limit, int Remaining, DateTimeOffset Reset);
+
+public sealed record ReactionInfo
+{
+    public required long Id { get; init; }
+
+    /// <summary>+1, -1, laugh, confused, heart, hooray, rocket or eyes.</summary>
+    public required string Content { get; init; }
+
+    public required string UserLogin { get; init; }
+    public required bool UserIsBot { get; init; }
+    public required DateTimeOffset CreatedAt { get; init; }
+}

@@ -39,4 +39,31 @@ public interface IGitHubGateway
     Task<long> CreateReviewAsync(long installationId, RepoRef repo, int number, ReviewDraft draft, CancellationToken cancellationToken = default);
 
     Task<IReadOnlyList<ReviewCommentInfo>> ListReviewCommentsAsync(long installationId, RepoRef repo, int number, long reviewId, CancellationToken cancellationToken = default);
+
+    // Feedback (docs/feedback.md).
+
+    /// <summary>The user's role on the repository: admin, maintain, write, triage, read or none (a custom role: its base permission).</summary>
+    Task<string> GetRoleAsync(long installationId, RepoRef repo, string login, CancellationToken cancellationToken = default);
+
+    /// <summary>One pull-request review comment; null when it does not exist (404).</summary>
+    Task<PullCommentInfo?> GetReviewCommentAsync(long installationId, RepoRef repo, long commentId, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// Every review comment of the pull request with its reaction counts, asked conditionally: with the ETag of the
+    /// last answer GitHub answers 304 when nothing changed, which costs no rate limit.
+    /// </summary>
+    Task<ConditionalComments> ListPullRequestCommentsAsync(long installationId, RepoRef repo, int number, string? etag, CancellationToken cancellationToken = default);
+
+    /// <summary>Who reacted to a review comment, with what and when (all pages).</summary>
+    Task<IReadOnlyList<ReactionInfo>> ListReviewCommentReactionsAsync(long installationId, RepoRef repo, long commentId, CancellationToken cancellationToken = default);
+
+    Task AddReviewCommentReactionAsync(long installationId, RepoRef repo, long commentId, string content, CancellationToken cancellationToken = default);
+
+    Task AddIssueCommentReactionAsync(long installationId, RepoRef repo, long commentId, string content, CancellationToken cancellationToken = default);
+
+    /// <summary>Replies in a review comment's thread; returns the reply's id.</summary>
+    Task<long> ReplyToReviewCommentAsync(long installationId, RepoRef repo, int number, long commentId, string body, CancellationToken cancellationToken = default);
+
+    /// <summary>A comment on the pull request's conversation; returns its id.</summary>
+    Task<long> CreateIssueCommentAsync(long installationId, RepoRef repo, int number, string body, CancellationToken cancellationToken = default);
 }

@@ -28,7 +28,9 @@ public sealed record FilteredComments
 /// </summary>
 public static class CommentFilter
 {
-    public static FilteredComments Filter(IReadOnlyList<ReviewComment> comments, DiffIndex pullRequestIndex, IReadOnlySet<string> postedFingerprints)
+    /// <param name="suppressed">Comments rated down on this pull request (<see cref="Feedback.SuppressedComments"/>): never posted again, counted as already said.</param>
+    public static FilteredComments Filter(IReadOnlyList<ReviewComment> comments, DiffIndex pullRequestIndex, IReadOnlySet<string> postedFingerprints,
+        IReadOnlySet<string>? suppressed = null)
     {
         ArgumentNullException.ThrowIfNull(comments);
         ArgumentNullException.ThrowIfNull(postedFingerprints);
@@ -38,7 +40,8 @@ public static class CommentFilter
         var notAnchorable = new HashSet<int>();
         foreach (var comment in comments)
         {
-            if (postedFingerprints.Contains(CommentFingerprint.Of(comment.Path, comment.Side, comment.Quote)))
+            if (postedFingerprints.Contains(CommentFingerprint.Of(comment.Path, comment.Side, comment.Quote))
+                || (suppressed is not null && Feedback.SuppressedComments.Matches(comment.Path, comment.Side, comment.Quote, suppressed)))
             {
                 alreadyPosted.Add(comment.GroupId);
                 continue;

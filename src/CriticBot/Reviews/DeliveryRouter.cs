@@ -15,6 +15,7 @@ public sealed partial class DeliveryRouter(
     InstallationRecorder installations,
     IGitHubGateway github,
     IDeliveryInbox store,
+    Feedback.FeedbackRouter feedback,
     IOptions<InboxOptions> inbox,
     TimeProvider time,
     ILogger<DeliveryRouter> logger) : IDeliveryHandler
@@ -39,6 +40,12 @@ public sealed partial class DeliveryRouter(
     {
         try
         {
+            // Replies, commands, threads, closing: feedback (docs/feedback.md); null when the review side decides.
+            if (await feedback.TryRouteAsync(delivery, ct) is { } recorded)
+            {
+                return recorded;
+            }
+
             switch (delivery.Event)
             {
                 case "pull_request":

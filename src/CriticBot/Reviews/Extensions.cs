@@ -1,5 +1,6 @@
 using System.Globalization;
 using CriticBot.Engine;
+using CriticBot.Feedback;
 using CriticBot.Engine.Chunking;
 using CriticBot.Engine.Model;
 using CriticBot.GitHub;
@@ -143,6 +144,8 @@ public static class ReviewsServiceCollectionExtensions
         services.AddSingleton<IncrementalDiff>();
         services.AddSingleton<ModelCallBudgets>();
         services.AddSingleton<PullRequestReviewer>();
+        // Maintainers' feedback: replies, commands, threads, reactions (polled), addressed comments.
+        services.AddFeedback();
         services.RemoveAll<IDeliveryHandler>();
         services.AddSingleton<IDeliveryHandler, DeliveryRouter>();
         return services;

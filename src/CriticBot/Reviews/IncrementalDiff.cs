@@ -26,7 +26,7 @@ public sealed record ReviewDiff
 /// reviewed head (GitHub's compare), limited to files still in the pull request. A force push GitHub cannot
 /// compare falls back to the whole pull request.
 /// </summary>
-public sealed partial class IncrementalDiff(IGitHubGateway github, ReviewLedger ledger, ILogger<IncrementalDiff> logger)
+public sealed partial class IncrementalDiff(IGitHubGateway github, ReviewLedger ledger, Feedback.AddressedComments addressed, ILogger<IncrementalDiff> logger)
 {
     public async Task<ReviewDiff> ForAsync(ReviewRequest request, ReviewTarget target, CancellationToken ct)
     {
@@ -54,6 +54,8 @@ public sealed partial class IncrementalDiff(IGitHubGateway github, ReviewLedger 
             return whole;
         }
 
+        // Feedback: comments whose lines this push changed were addressed (docs/feedback.md).
+        await addressed.RecordAsync(request.Repository, request.Number, lastHead, target.HeadSha, changed, ct);
         var inPullRequest = prFiles.Select(f => f.Filename).ToHashSet(StringComparer.Ordinal);
         var diff = ReviewAnchors.DiffOf([.. changed.Where(f => inPullRequest.Contains(f.Filename))], out var noPatch);
         return new ReviewDiff { Diff = diff, PullRequestIndex = index, NoPatch = noPatch, Since = lastHead };

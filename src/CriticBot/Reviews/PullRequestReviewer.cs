@@ -125,7 +125,8 @@ public sealed partial class PullRequestReviewer(
         }
 
         var posted = await ledger.GetPostedFingerprintsAsync(request.Repository, request.Number, ct);
-        var comments = CommentFilter.Filter(result.Comments, diff.PullRequestIndex, posted);
+        var suppressed = await ledger.GetSuppressedFingerprintsAsync(request.Repository, request.Number, ct);
+        var comments = CommentFilter.Filter(result.Comments, diff.PullRequestIndex, posted, suppressed);
 
         if (await review.StaleBeforePostingAsync() is { } stale)
         {
@@ -194,6 +195,7 @@ public sealed partial class PullRequestReviewer(
             Dropped = result.Dropped,
             AlreadyPosted = comments.AlreadyPosted,
             Usage = result.Usage,
+            Precision = criticOptions.Precision,
         }, ct);
         await checkRun.PostedAsync(published.Posted.Count + published.MovedToBody.Count, draft.Body);
 

@@ -14,6 +14,9 @@ public sealed record PostedReviewSummary
     public required DroppedCounts Dropped { get; init; }
     public required int AlreadyPosted { get; init; }
     public required ReviewUsage Usage { get; init; }
+
+    /// <summary>The precision setting the review ran with (for feedback stats per setting).</summary>
+    public double? Precision { get; init; }
 }
 
 /// <summary>
@@ -22,8 +25,12 @@ public sealed record PostedReviewSummary
 /// transaction by the research log (<see cref="ReviewOutcomes"/> maps it), with times from the injected clock.
 /// Claims live in <see cref="ReviewClaims"/>.
 /// </summary>
-public sealed class ReviewLedger(IReviewLedger reviews, IResearchLog research, TimeProvider time)
+public sealed class ReviewLedger(IReviewLedger reviews, IResearchLog research, IFeedbackLog feedback, TimeProvider time)
 {
+    /// <summary>What maintainers rated down on the pull request: never posted again (docs/feedback.md).</summary>
+    public async Task<IReadOnlySet<string>> GetSuppressedFingerprintsAsync(string repository, int pullRequest, CancellationToken ct) =>
+        Feedback.SuppressedComments.FingerprintsOf(await feedback.ListRatedDownCommentsAsync(repository, pullRequest, ct));
+
     public Task<IReadOnlySet<string>> GetPostedFingerprintsAsync(string repository, int pullRequest, CancellationToken ct) =>
         research.GetPostedFingerprintsAsync(repository, pullRequest, ct);
 
@@ -55,6 +62,7 @@ public sealed class ReviewLedger(IReviewLedger reviews, IResearchLog research, T
             dropped = summary.Dropped,
             already_posted = summary.AlreadyPosted,
             usage = summary.Usage,
+            precision = summary.Precision,
         });
         return research.RecordReviewOutcomeAsync(ReviewOutcomes.Posted(
             reviewId, result, published, filtered.AlreadyPostedGroups, filtered.NotAnchorableGroups, summaryJson, time.GetUtcNow()), ct);

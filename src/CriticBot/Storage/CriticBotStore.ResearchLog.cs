@@ -228,6 +228,7 @@ public sealed partial class CriticBotStore : IDataRetention
         return _db.WriteAsync(async connection =>
         {
             const string OfRepository = "SELECT id FROM reviews WHERE LOWER(repository) = @repository";
+            await DeleteFeedbackAsync(connection, name);
             var research = await DeleteResearchRecordsAsync(connection, OfRepository, name, ct);
             var reviews = await ExecuteAsync(connection, "DELETE FROM reviews WHERE LOWER(repository) = @repository", name);
             var deliveries = await ExecuteAsync(connection, "DELETE FROM deliveries WHERE LOWER(repository) = @repository", name);
@@ -255,6 +256,12 @@ public sealed partial class CriticBotStore : IDataRetention
         Task<int> Delete(string table) => ExecuteAsync(connection, $"DELETE FROM {table} WHERE review_id IN ({reviewIds})", parameter);
 
         ct.ThrowIfCancellationRequested();
+        // Feedback on the reviews' comments goes with them (docs/feedback.md).
+        await Delete("feedback_events");
+        await ExecuteAsync(connection, $"""
+            DELETE FROM feedback_comment_state WHERE github_comment_id IN (
+                SELECT github_comment_id FROM review_comments WHERE review_id IN ({reviewIds}) AND github_comment_id IS NOT NULL)
+            """, parameter);
         var candidates = await Delete("candidates_v2") + await Delete("candidates");
         var calls = await Delete("model_calls");
         var comments = await Delete("review_comments");

@@ -203,5 +203,60 @@ internal static class Migrations
             );
             CREATE INDEX ix_model_call_budgets_window ON model_call_budgets (window_start);
             """),
+        // Feedback (docs/feedback.md): an append-only event log (every signal a new row; source_key makes a
+        // redelivered or re-polled signal a no-op), the reactions poller's shared state per pull request (a lease, like
+        // deliveries, so replicas split the work) and the last reactions seen per comment (to find the vanished ones).
+        (4, "feedback events, reaction polls", """
+            CREATE TABLE feedback_events (
+                id {id},
+                source_key TEXT NOT NULL UNIQUE,
+                repository TEXT NOT NULL,
+                pr_number INTEGER NOT NULL,
+                kind TEXT NOT NULL,
+                value TEXT NULL,
+                rating INTEGER NULL,
+                content TEXT NULL,
+                text TEXT NULL,
+                rater_login TEXT NULL,
+                rater_permission TEXT NULL,
+                rater_is_author INTEGER NULL,
+                occurred_at BIGINT NOT NULL,
+                recorded_at BIGINT NOT NULL,
+                review_id BIGINT NULL,
+                fingerprint TEXT NULL,
+                github_comment_id BIGINT NULL,
+                github_reply_id BIGINT NULL,
+                github_reaction_id BIGINT NULL,
+                github_thread_id TEXT NULL,
+                head_sha TEXT NULL,
+                path TEXT NULL,
+                line INTEGER NULL,
+                chunk_index INTEGER NULL
+            );
+            CREATE INDEX ix_feedback_events_pull_request ON feedback_events (repository, pr_number);
+            CREATE INDEX ix_feedback_events_comment ON feedback_events (review_id, fingerprint);
+
+            CREATE TABLE feedback_polls (
+                repository TEXT NOT NULL,
+                pr_number INTEGER NOT NULL,
+                installation_id BIGINT NOT NULL,
+                author_login TEXT NULL,
+                closed_at BIGINT NULL,
+                finished INTEGER NOT NULL DEFAULT 0,
+                next_poll_at BIGINT NOT NULL,
+                claimed_by TEXT NULL,
+                lease_until BIGINT NULL,
+                etag TEXT NULL,
+                last_polled_at BIGINT NULL,
+                PRIMARY KEY (repository, pr_number)
+            );
+            CREATE INDEX ix_feedback_polls_due ON feedback_polls (finished, next_poll_at);
+
+            CREATE TABLE feedback_comment_state (
+                github_comment_id BIGINT PRIMARY KEY,
+                counts TEXT NOT NULL,
+                reactions TEXT NOT NULL
+            );
+            """),
     ];
 }

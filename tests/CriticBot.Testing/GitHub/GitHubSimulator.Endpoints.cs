@@ -37,6 +37,7 @@ public sealed partial class GitHubSimulator
         app.MapPost("/repos/{owner}/{repo}/pulls/{number:int}/reviews", CreateReviewAsync);
         app.MapGet("/repos/{owner}/{repo}/pulls/{number:int}/reviews/{reviewId:long}/comments", ListReviewComments);
         app.MapGet("/repos/{owner}/{repo}/pulls/{number:int}/comments", ListPullComments);
+        MapFeedbackApi(app);
         app.MapFallback(() => Error(404, "Not Found"));
     }
 
@@ -516,7 +517,7 @@ public sealed partial class GitHubSimulator
                 return denied;
             if (!repository.Pulls.TryGetValue(number, out var pull))
                 return Error(404, "Not Found");
-            return Paginate(context, pull.Reviews.SelectMany(r => r.Comments.Select(c => CommentJson(c, r.UserLogin))).ToList());
+            return ListPullCommentsConditional(context, pull);
         }
     }
 

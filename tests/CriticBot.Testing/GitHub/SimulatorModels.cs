@@ -56,6 +56,30 @@ public sealed record SimulatedReviewComment
     public string? StartSide { get; init; }
     public required string Body { get; init; }
     public required string CommitId { get; init; }
+
+    /// <summary>Who wrote it when not the review's author (replies).</summary>
+    public string? UserLogin { get; init; }
+
+    /// <summary>The thread's first comment, for a reply.</summary>
+    public long? InReplyToId { get; init; }
+}
+
+/// <summary>A reaction on a comment.</summary>
+public sealed record SimulatedReaction
+{
+    public required long Id { get; init; }
+    public required long CommentId { get; init; }
+    public required string Login { get; init; }
+    public required string Content { get; init; }
+    public required DateTimeOffset CreatedAt { get; init; }
+}
+
+/// <summary>A comment on a pull request's conversation.</summary>
+public sealed record SimulatedIssueComment
+{
+    public required long Id { get; init; }
+    public required string Login { get; init; }
+    public required string Body { get; init; }
 }
 
 public sealed record SimulatedCheckRun

@@ -62,6 +62,8 @@ internal sealed class SimulatedPull
     public Dictionary<string, IReadOnlyList<SimulatedFile>> FilesByHead { get; } = new(StringComparer.Ordinal);
 
     public List<SimulatedReview> Reviews { get; } = [];
+    public List<SimulatedReviewComment> Replies { get; } = [];
+    public List<SimulatedIssueComment> IssueComments { get; } = [];
     public IReadOnlyList<SimulatedFile> Files => FilesByHead[HeadSha];
 }
 
