@@ -37,14 +37,22 @@ public static partial class WebhookEndpoints
         IOptions<WebhookOptions> options,
         TimeProvider time,
         ILoggerFactory loggers,
+        CriticBot.Observability.CriticBotMetrics metrics,
+        CriticBot.Setup.AppSetup setup,
         CancellationToken ct)
     {
         var logger = loggers.CreateLogger(typeof(WebhookEndpoints).FullName!);
         var settings = options.Value;
+        if (!setup.IsRegistered)
+        {
+            metrics.DeliveryRejected(CriticBot.Observability.DeliveryRejection.NotConfigured);
+            return TypedResults.Problem("CriticBot has no GitHub App yet: open its home page (/) to register one, or set GITHUB_APP_ID, GITHUB_PRIVATE_KEY_PATH and GITHUB_WEBHOOK_SECRET.", statusCode: StatusCodes.Status503ServiceUnavailable);
+        }
 
         if (request.ContentLength > settings.MaxBodyBytes)
         {
             LogTooLarge(logger, request.ContentLength);
+            metrics.DeliveryRejected(CriticBot.Observability.DeliveryRejection.TooLarge);
             return TooLarge(settings);
         }
 
@@ -53,6 +61,7 @@ public static partial class WebhookEndpoints
         if (!WebhookSignature.IsWellFormed(signature))
         {
             LogUnauthorized(logger, "missing or malformed signature header");
+            metrics.DeliveryRejected(CriticBot.Observability.DeliveryRejection.BadSignature);
             return TypedResults.Unauthorized();
         }
 
@@ -60,12 +69,14 @@ public static partial class WebhookEndpoints
         if (body is null)
         {
             LogTooLarge(logger, request.ContentLength);
+            metrics.DeliveryRejected(CriticBot.Observability.DeliveryRejection.TooLarge);
             return TooLarge(settings);
         }
 
-        if (!WebhookSignature.IsValid(body, signature, Encoding.UTF8.GetBytes(settings.Secret)))
+        if (!WebhookSignature.IsValid(body, signature, Encoding.UTF8.GetBytes(setup.WebhookSecret)))
         {
             LogUnauthorized(logger, "signature does not match");
+            metrics.DeliveryRejected(CriticBot.Observability.DeliveryRejection.BadSignature);
             return TypedResults.Unauthorized();
         }
 
@@ -73,6 +84,7 @@ public static partial class WebhookEndpoints
         var eventName = request.Headers["X-GitHub-Event"].ToString();
         if (!IsSaneHeader(deliveryId) || !IsSaneHeader(eventName))
         {
+            metrics.DeliveryRejected(CriticBot.Observability.DeliveryRejection.BadHeaders);
             return TypedResults.Problem(
                 "X-GitHub-Delivery and X-GitHub-Event are required (printable, at most 200 characters).",
                 statusCode: StatusCodes.Status400BadRequest);
@@ -82,9 +94,11 @@ public static partial class WebhookEndpoints
         if (payload is null)
         {
             LogMalformed(logger, deliveryId, eventName);
+            metrics.DeliveryRejected(CriticBot.Observability.DeliveryRejection.Malformed);
             return TypedResults.Problem(parseError, statusCode: StatusCodes.Status400BadRequest);
         }
 
+        using var activity = CriticBot.Observability.CriticBotTelemetry.StartIntake(eventName, deliveryId);
         using var scope = logger.BeginScope(new Dictionary<string, object?>
         {
             ["DeliveryId"] = deliveryId,
@@ -111,6 +125,7 @@ public static partial class WebhookEndpoints
         if (!added)
         {
             LogDuplicate(logger, payload.Action);
+            metrics.DeliveryReceived(eventName, "duplicate");
             return TypedResults.Ok(new WebhookReceipt(deliveryId, "duplicate"));
         }
 
@@ -121,6 +136,7 @@ public static partial class WebhookEndpoints
 
         var status = (handled ? DeliveryStatus.Pending : DeliveryStatus.Ignored).ToStored();
         LogStored(logger, payload.Action, status);
+        metrics.DeliveryReceived(eventName, handled ? "queued" : "ignored");
         return TypedResults.Accepted((string?)null, new WebhookReceipt(deliveryId, handled ? "queued" : "ignored"));
     }
 

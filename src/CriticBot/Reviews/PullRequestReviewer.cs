@@ -50,7 +50,8 @@ public sealed partial class PullRequestReviewer(
     CriticEngine engine,
     IOptions<ReviewOptions> options,
     TimeProvider time,
-    ILogger<PullRequestReviewer> logger)
+    ILogger<PullRequestReviewer> logger,
+    CriticBot.Observability.CriticBotMetrics metrics)
 {
     // The claim is held while its lease is not yet past: come back just after it.
     private static readonly TimeSpan BusySlack = TimeSpan.FromMilliseconds(250);
@@ -60,6 +61,7 @@ public sealed partial class PullRequestReviewer(
     /// <summary>Reviews the pull request's head; returns the outcome in words for the delivery record.</summary>
     public async Task<string> ReviewAsync(ReviewRequest request, CancellationToken ct)
     {
+        using var activity = CriticBot.Observability.CriticBotTelemetry.StartReview(request.Repository, request.Number);
         var repo = RepoRef.Parse(request.Repository);
         var pr = await github.GetPullRequestAsync(request.InstallationId, repo, request.Number, ct);
         if (pr is null)
@@ -128,6 +130,7 @@ public sealed partial class PullRequestReviewer(
         {
             // Retried: the run stays open and the next attempt takes it over. Last attempt: closed, never left spinning.
             var why = ex is ModelUnavailableException ? "The critic model could not be reached." : "The review failed.";
+            metrics.ReviewFailed();
             await TryUpdateCheckRunAsync(request, repo, checkRunId.Value, request.LastAttempt
                 ? new CheckRunUpdate { Status = "completed", Conclusion = "neutral", Title = "Review failed", Summary = why }
                 : new CheckRunUpdate { Status = "in_progress", Title = "Review failed; it will be retried", Summary = why });
@@ -214,7 +217,7 @@ public sealed partial class PullRequestReviewer(
         {
             // Superseded or not, what the model said is kept for research, in one transaction with the status.
             await research.RecordReviewOutcomeAsync(
-                ReviewOutcomes.Finished(reviewId, ReviewStatus.Superseded, stale, result, alreadyPostedGroups, notAnchorableGroups, time.GetUtcNow()), ct);
+                metrics.Reviewed(ReviewOutcomes.Finished(reviewId, ReviewStatus.Superseded, stale, result, alreadyPostedGroups, notAnchorableGroups, time.GetUtcNow())), ct);
 
             if (checkRunId is { } id)
             {
@@ -250,8 +253,8 @@ public sealed partial class PullRequestReviewer(
         // empty one is noise on the pull request. The check run still says what happened.
         if (since is not null && report.FilesReviewed == 0 && toPost.Count == 0)
         {
-            await research.RecordReviewOutcomeAsync(ReviewOutcomes.Finished(
-                reviewId, ReviewStatus.Skipped, "nothing reviewable changed since the last review", result, alreadyPostedGroups, notAnchorableGroups, time.GetUtcNow()), ct);
+            await research.RecordReviewOutcomeAsync(metrics.Reviewed(ReviewOutcomes.Finished(
+                reviewId, ReviewStatus.Skipped, "nothing reviewable changed since the last review", result, alreadyPostedGroups, notAnchorableGroups, time.GetUtcNow())), ct);
             if (checkRunId is { } skippedRun)
             {
                 await TryUpdateCheckRunAsync(request, repo, skippedRun, new CheckRunUpdate
@@ -274,7 +277,7 @@ public sealed partial class PullRequestReviewer(
         };
         var published = await publisher.PublishAsync(request.InstallationId, repo, request.Number, draft, ct);
 
-        await research.RecordReviewOutcomeAsync(ReviewOutcomes.Posted(reviewId, result, published, alreadyPostedGroups, notAnchorableGroups, JsonSerializer.Serialize(new
+        await research.RecordReviewOutcomeAsync(metrics.Reviewed(ReviewOutcomes.Posted(reviewId, result, published, alreadyPostedGroups, notAnchorableGroups, JsonSerializer.Serialize(new
         {
             files_reviewed = report.FilesReviewed,
             comments_posted = published.Posted.Count,
@@ -284,7 +287,7 @@ public sealed partial class PullRequestReviewer(
             dropped = result.Dropped,
             already_posted = alreadyPosted,
             usage = result.Usage,
-        }), time.GetUtcNow()), ct);
+        }), time.GetUtcNow())), ct);
 
         if (checkRunId is { } run)
         {
@@ -392,7 +395,7 @@ public sealed partial class PullRequestReviewer(
     private async Task RecordRecoveredAsync(ReviewRequest request, RepoRef repo, long reviewId, long gitHubReviewId, CancellationToken ct)
     {
         var comments = await github.ListReviewCommentsAsync(request.InstallationId, repo, request.Number, gitHubReviewId, ct);
-        await research.RecordReviewOutcomeAsync(ReviewOutcomes.Recovered(reviewId, gitHubReviewId, comments, time.GetUtcNow()), ct);
+        await research.RecordReviewOutcomeAsync(metrics.Reviewed(ReviewOutcomes.Recovered(reviewId, gitHubReviewId, comments, time.GetUtcNow())), ct);
     }
 
     /// <summary>The posted text: a severity label, then the critic's (already sanitised) comment.</summary>

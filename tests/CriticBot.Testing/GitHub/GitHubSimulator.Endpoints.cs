@@ -37,6 +37,7 @@ public sealed partial class GitHubSimulator
         app.MapPost("/repos/{owner}/{repo}/pulls/{number:int}/reviews", CreateReviewAsync);
         app.MapGet("/repos/{owner}/{repo}/pulls/{number:int}/reviews/{reviewId:long}/comments", ListReviewComments);
         app.MapGet("/repos/{owner}/{repo}/pulls/{number:int}/comments", ListPullComments);
+        MapManifestFlow(app);
         app.MapFallback(() => Error(404, "Not Found"));
     }
 
