@@ -42,7 +42,7 @@ public sealed partial class GitHubSimulator
 
     private void MapManifestFlow(WebApplication app)
     {
-        app.MapPost("/settings/apps/new", (HttpContext context) => CreateAppFromManifestAsync(context, null));
+        app.MapPost("/settings/apps/new", (Func<HttpContext, Task<IResult>>)(context => CreateAppFromManifestAsync(context, null)));
         app.MapPost("/organizations/{org}/settings/apps/new", (HttpContext context, string org) => CreateAppFromManifestAsync(context, org));
         app.MapPost("/app-manifests/{code}/conversions", ConvertManifestCode);
         app.MapGet("/app/installations", ListAppInstallations);
