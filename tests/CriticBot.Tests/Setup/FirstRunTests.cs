@@ -199,6 +199,38 @@ public sealed partial class FirstRunTests
         Assert.Equal(JsonSerializer.Serialize(built.RootElement.GetProperty("hook_attributes")), JsonSerializer.Serialize(file.RootElement.GetProperty("hook_attributes")));
     }
 
+    [Fact]
+    public async Task A_real_headless_browser_shows_the_setup_state_and_the_registration_button()
+    {
+        await using var h = await ReviewHarness.StartAsync(startService: false);
+        await using var service = await TestService.StartAsync(h.Database, settings: Unconfigured(h, ("CRITICBOT_MODEL", "<b>bold</b>")));
+        var chromium = new[] { "chromium", "chromium-browser", "google-chrome" }
+            .Select(name => Environment.GetEnvironmentVariable("PATH")!.Split(':').Select(dir => Path.Combine(dir, name)).FirstOrDefault(File.Exists))
+            .FirstOrDefault(path => path is not null);
+        Assert.True(chromium is not null, "chromium is required (scripts/test.sh installs Debian's chromium package)");
+        using var profile = new TestDatabase();
+
+        var start = new System.Diagnostics.ProcessStartInfo(chromium!)
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            ArgumentList = { "--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", $"--user-data-dir={profile.Directory}", "--dump-dom", service.Client.BaseAddress!.ToString() },
+        };
+        using var browser = System.Diagnostics.Process.Start(start)!;
+        var dom = browser.StandardOutput.ReadToEndAsync();
+        _ = browser.StandardError.ReadToEndAsync();
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(90));
+        await browser.WaitForExitAsync(timeout.Token);
+
+        var html = await dom;
+        Assert.Contains("<title>CriticBot</title>", html, StringComparison.Ordinal);
+        Assert.Contains("not registered", html, StringComparison.Ordinal);
+        Assert.Contains("Register the GitHub App on my account</button>", html, StringComparison.Ordinal);
+        // The model name came from a setting: the browser shows it as text, never as markup.
+        Assert.Contains("&lt;b&gt;bold&lt;/b&gt;", html, StringComparison.Ordinal);
+        Assert.DoesNotContain("<b>bold</b>", html, StringComparison.Ordinal);
+    }
+
     internal static string RepositoryRoot()
     {
         var directory = new DirectoryInfo(AppContext.BaseDirectory);
