@@ -25,6 +25,8 @@ public sealed class MetricsEndToEndTests
         var client = h.Service!.Client;
         var before = await PrometheusText.ScrapeAsync(client);
         var gitHubRequestsBefore = h.GitHub.Requests.Count;
+        // One 502 on reading the pull request: retried after a backoff, which counts as a wait.
+        h.GitHub.FailNext("GET", $"/pulls/{ReviewHarness.Number}", 502);
 
         var delivery = await h.SendPullRequestAsync("opened");
         var record = await h.FinishedAsync(delivery);
@@ -67,6 +69,20 @@ public sealed class MetricsEndToEndTests
         Assert.Equal(h.GitHub.Requests.Count - gitHubRequestsBefore, after.Sum("criticbot_github_api_calls_total") - before.Sum("criticbot_github_api_calls_total"));
         Assert.True(after.Has("criticbot_github_rate_limit_remaining"), after.Text);
         Assert.True(after["criticbot_github_rate_limit_remaining"] > 0);
+
+        Assert.True(Delta("criticbot_github_waits_total{reason=\"server_error\"}") >= 1, after.Text);
+        Assert.True(Delta("criticbot_github_wait_time_seconds_total{reason=\"server_error\"}") > 0, after.Text);
+        Assert.True(Delta("criticbot_github_api_calls_total{method=\"GET\",status=\"502\"}") >= 1, after.Text);
+
+        // Every metric the Grafana dashboard queries exists under that name (model errors need a failing model).
+        var dashboard = File.ReadAllText(Path.Combine(Setup.FirstRunTests.RepositoryRoot(), "deploy", "grafana", "criticbot.json"));
+        var queried = System.Text.RegularExpressions.Regex.Matches(dashboard, "criticbot_[a-z_]+").Select(m => m.Value)
+            .Select(name => System.Text.RegularExpressions.Regex.Replace(name, "_(bucket|sum|count)$", "")).Distinct().ToList();
+        Assert.True(queried.Count >= 12);
+        foreach (var name in queried.Where(n => n != "criticbot_model_errors_total"))
+        {
+            Assert.Contains($"\n{name}", after.Text, StringComparison.Ordinal);
+        }
 
         // Nothing is left in the inbox.
         Assert.Equal(0, after["criticbot_inbox_depth{status=\"pending\"}"]);
