@@ -44,9 +44,19 @@ public static class SetupEndpoints
 
     public static IEndpointRouteBuilder MapSetup(this IEndpointRouteBuilder endpoints)
     {
-        endpoints.MapGet("/", HomeAsync);
-        endpoints.MapPost(LoginPath, LoginAsync).DisableAntiforgery();
-        endpoints.MapGet(CallbackPath, CallbackAsync);
+        var pages = endpoints.MapGroup("").AddEndpointFilter(async (context, next) =>
+        {
+            // No framing (the register button must not be clickjacked), no scripts, no caching of the state.
+            var headers = context.HttpContext.Response.Headers;
+            headers.ContentSecurityPolicy = "default-src 'none'; style-src 'unsafe-inline'; frame-ancestors 'none'; base-uri 'none'";
+            headers.XFrameOptions = "DENY";
+            headers.CacheControl = "no-store";
+            headers["Referrer-Policy"] = "no-referrer";
+            return await next(context);
+        });
+        pages.MapGet("/", HomeAsync);
+        pages.MapPost(LoginPath, LoginAsync).DisableAntiforgery();
+        pages.MapGet(CallbackPath, CallbackAsync);
         return endpoints;
     }
 

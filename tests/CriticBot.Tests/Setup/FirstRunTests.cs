@@ -150,6 +150,12 @@ public sealed partial class FirstRunTests
             ("CRITICBOT_ADMIN_TOKEN", "operator-token-123"), ("CRITICBOT_MODEL", "<script>alert(1)</script>")));
         using var browser = Browser(service.Client.BaseAddress!);
 
+        using (var page = await browser.GetAsync(new Uri("/", UriKind.Relative)))
+        {
+            Assert.Equal("DENY", page.Headers.GetValues("X-Frame-Options").Single());
+            Assert.Contains("frame-ancestors 'none'", page.Headers.GetValues("Content-Security-Policy").Single(), StringComparison.Ordinal);
+        }
+
         var anonymous = await browser.GetStringAsync(new Uri("/", UriKind.Relative));
         Assert.DoesNotContain("name=\"manifest\"", anonymous, StringComparison.Ordinal);
         Assert.Contains("action=\"/setup/login\"", anonymous, StringComparison.Ordinal);
