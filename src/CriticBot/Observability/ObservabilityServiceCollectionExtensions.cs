@@ -21,7 +21,9 @@ public static class ObservabilityServiceCollectionExtensions
         services.AddSingleton<CriticBotMetrics>();
         var telemetry = services.AddOpenTelemetry()
             .ConfigureResource(resource => resource.AddService("criticbot", serviceVersion: CriticBotTelemetry.Version))
-            .WithMetrics(metrics => metrics.AddMeter(CriticBotMetrics.MeterName).AddPrometheusExporter());
+            .WithMetrics(metrics => metrics.AddMeter(CriticBotMetrics.MeterName)
+                // No cached scrapes: a scrape shows what happened up to it (the inbox gauges cache their query for a second).
+                .AddPrometheusExporter(options => options.ScrapeResponseCacheDurationMilliseconds = 0));
         if (!string.IsNullOrWhiteSpace(configuration[OtlpEndpointSetting]))
         {
             // The exporter reads OTEL_EXPORTER_OTLP_ENDPOINT (and _PROTOCOL, _HEADERS) itself.
