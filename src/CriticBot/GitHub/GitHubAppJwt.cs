@@ -14,20 +14,25 @@ public sealed class GitHubAppJwt : IDisposable
     private static readonly TimeSpan Lifetime = TimeSpan.FromMinutes(9);
     private static readonly TimeSpan Reuse = TimeSpan.FromMinutes(7);
 
-    private readonly long _appId;
-    private readonly RSA _key;
+    private readonly GitHubAppOptions _options;
     private readonly Lock _gate = new();
+    private (long AppId, string Pem, RSA Key)? _imported;
     private (string Token, DateTimeOffset IssuedAt)? _current;
 
     public GitHubAppJwt(long appId, string privateKeyPem, string setting = GitHubAppOptions.PrivateKeySetting)
+        : this(new GitHubAppOptions { AppId = appId, PrivateKeyPem = privateKeyPem, PrivateKeySource = setting })
     {
-        _appId = appId;
-        _key = ImportKey(privateKeyPem, setting);
+        lock (_gate)
+            _ = Key();
     }
 
+    /// <summary>
+    /// Reads the App id and key from <paramref name="options"/> when a token is first needed, and again after they
+    /// change: an App registered through the first-run page (see src/CriticBot/Setup) is used without a restart.
+    /// </summary>
     public GitHubAppJwt(GitHubAppOptions options)
-        : this(options?.AppId ?? throw new ArgumentNullException(nameof(options)), options.PrivateKeyPem, options.PrivateKeySource)
     {
+        _options = options ?? throw new ArgumentNullException(nameof(options));
     }
 
     /// <summary>A token valid at <paramref name="now"/>; the same one is handed out for a few minutes.</summary>
@@ -35,6 +40,7 @@ public sealed class GitHubAppJwt : IDisposable
     {
         lock (_gate)
         {
+            var (appId, key) = Key();
             if (_current is { } current && now - current.IssuedAt < Reuse && now >= current.IssuedAt)
                 return current.Token;
 
@@ -42,9 +48,9 @@ public sealed class GitHubAppJwt : IDisposable
             var payload = Base64Url(JsonSerializer.SerializeToUtf8Bytes(new JwtClaims(
                 (now - Backdate).ToUnixTimeSeconds(),
                 (now + Lifetime).ToUnixTimeSeconds(),
-                _appId)));
+                appId)));
             var signingInput = header + "." + payload;
-            var signature = _key.SignData(Encoding.ASCII.GetBytes(signingInput), HashAlgorithmName.SHA256, RSASignaturePadding.Pkcs1);
+            var signature = key.SignData(Encoding.ASCII.GetBytes(signingInput), HashAlgorithmName.SHA256, RSASignaturePadding.Pkcs1);
             var token = signingInput + "." + Base64Url(signature);
             _current = (token, now);
             return token;
@@ -65,7 +71,26 @@ public sealed class GitHubAppJwt : IDisposable
         }
     }
 
-    public void Dispose() => _key.Dispose();
+    public void Dispose()
+    {
+        lock (_gate)
+            _imported?.Key.Dispose();
+    }
+
+    /// <summary>The key for the options' current App id and PEM (imported again when they changed). Under the lock.</summary>
+    private (long AppId, RSA Key) Key()
+    {
+        var (appId, pem) = (_options.AppId, _options.PrivateKeyPem);
+        if (_imported is not { } imported || imported.AppId != appId || !ReferenceEquals(imported.Pem, pem) && imported.Pem != pem)
+        {
+            var key = ImportKey(pem, _options.PrivateKeySource);
+            _imported?.Key.Dispose();
+            _imported = (appId, pem, key);
+            _current = null;
+        }
+
+        return (_imported.Value.AppId, _imported.Value.Key);
+    }
 
     private static RSA ImportKey(string pem, string setting)
     {

@@ -106,6 +106,48 @@ public sealed class GitHubAppOptions
         return true;
     }
 
+    public const string WebhookSecretSetting = "GITHUB_WEBHOOK_SECRET";
+
+    /// <summary>True while no App is registered (first run): <see cref="AppId"/> is 0 and there is no key yet.</summary>
+    public bool IsRegistered => AppId > 0 && !string.IsNullOrEmpty(PrivateKeyPem);
+
+    /// <summary>
+    /// No part of a GitHub App is configured: no id, no key, no webhook secret. Then `criticbot serve` starts anyway
+    /// and its home page offers to register one; a partly configured App is still refused, naming what is missing.
+    /// </summary>
+    public static bool IsNothingConfigured(IConfiguration configuration)
+    {
+        ArgumentNullException.ThrowIfNull(configuration);
+        return new[] { AppIdSetting, PrivateKeyPathSetting, PrivateKeySetting, WebhookSecretSetting }.All(key => string.IsNullOrWhiteSpace(configuration[key]));
+    }
+
+    /// <summary>The options of an App not registered yet (only the API address), when nothing at all is configured.</summary>
+    public static bool TryUnregistered(IConfiguration configuration, [NotNullWhen(true)] out GitHubAppOptions? options)
+    {
+        options = null;
+        if (!IsNothingConfigured(configuration))
+            return false;
+        var apiUrlText = configuration[ApiUrlSetting];
+        var apiUrl = GitHubComApiUrl;
+        if (!string.IsNullOrWhiteSpace(apiUrlText)
+            && (!Uri.TryCreate(apiUrlText.Trim(), UriKind.Absolute, out apiUrl!) || apiUrl.Scheme is not ("https" or "http")))
+            return false;
+        options = new GitHubAppOptions { ApiUrl = apiUrl, PrivateKeySource = "the registered App's private key" };
+        return true;
+    }
+
+    /// <summary>GitHub's web side for an API root: api.github.com → https://github.com/; https://HOST/api/v3 → https://HOST/.</summary>
+    public static Uri WebUrlOf(Uri apiUrl)
+    {
+        ArgumentNullException.ThrowIfNull(apiUrl);
+        if (apiUrl.Host.Equals("api.github.com", StringComparison.OrdinalIgnoreCase))
+            return new Uri("https://github.com/");
+        var path = apiUrl.AbsolutePath.TrimEnd('/');
+        if (path.EndsWith("/api/v3", StringComparison.OrdinalIgnoreCase))
+            path = path[..^"/api/v3".Length];
+        return new Uri(apiUrl.GetLeftPart(UriPartial.Authority) + path + "/");
+    }
+
     /// <summary>One line naming the first wrong setting, or null when the options are usable.</summary>
     public string? Validate()
     {

@@ -30,12 +30,14 @@ public sealed class GitHubClientFactory : IDisposable
     private readonly TimeProvider _time;
     private readonly ILogger _logger;
     private readonly HttpMessageHandler _sockets;
+    private readonly CriticBot.Observability.CriticBotMetrics? _metrics;
     private readonly ConcurrentDictionary<long, Lazy<GitHubInstallationClient>> _clients = new();
 
     public GitHubClientFactory(
         GitHubAppOptions options, InstallationTokenProvider tokens, GitHubResilienceOptions resilience, TimeProvider time,
-        ILogger<GitHubClientFactory> logger, HttpMessageHandler? innerHandler = null)
+        ILogger<GitHubClientFactory> logger, HttpMessageHandler? innerHandler = null, CriticBot.Observability.CriticBotMetrics? metrics = null)
     {
+        _metrics = metrics;
         _options = options ?? throw new ArgumentNullException(nameof(options));
         _tokens = tokens ?? throw new ArgumentNullException(nameof(tokens));
         _resilience = resilience ?? throw new ArgumentNullException(nameof(resilience));
@@ -56,7 +58,7 @@ public sealed class GitHubClientFactory : IDisposable
     private GitHubInstallationClient Create(long installationId)
     {
         // The shared socket handler must outlive each chain, so the chains are never disposed (they live as long as we do).
-        var handler = new GitHubRateLimitHandler(_resilience, _time, _logger, spaceWrites: true)
+        var handler = new GitHubRateLimitHandler(_resilience, _time, _logger, spaceWrites: true, metrics: _metrics)
         {
             InnerHandler = new TokenRefreshHandler(_tokens, installationId) { InnerHandler = new NonDisposingHandler(_sockets) },
         };

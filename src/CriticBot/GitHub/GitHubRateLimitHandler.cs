@@ -22,6 +22,7 @@ public sealed partial class GitHubRateLimitHandler : DelegatingHandler
     private readonly ILogger _logger;
     private readonly bool _spaceWrites;
     private readonly bool _retryPostsOnServerError;
+    private readonly CriticBot.Observability.CriticBotMetrics? _metrics;
     private readonly SemaphoreSlim _writeGate = new(1, 1);
     private readonly Lock _gate = new();
     private DateTimeOffset _blockedUntil;
@@ -29,8 +30,10 @@ public sealed partial class GitHubRateLimitHandler : DelegatingHandler
 
     /// <param name="spaceWrites">Keep <see cref="GitHubResilienceOptions.MinimumWriteInterval"/> between content-creating calls.</param>
     /// <param name="retryPostsOnServerError">Retry POSTs after a 5xx: only where a repeat is harmless (installation tokens).</param>
-    public GitHubRateLimitHandler(GitHubResilienceOptions options, TimeProvider time, ILogger logger, bool spaceWrites, bool retryPostsOnServerError = false)
+    public GitHubRateLimitHandler(GitHubResilienceOptions options, TimeProvider time, ILogger logger, bool spaceWrites, bool retryPostsOnServerError = false,
+        CriticBot.Observability.CriticBotMetrics? metrics = null)
     {
+        _metrics = metrics;
         _options = options ?? throw new ArgumentNullException(nameof(options));
         _time = time ?? throw new ArgumentNullException(nameof(time));
         _logger = logger ?? throw new ArgumentNullException(nameof(logger));
@@ -56,12 +59,14 @@ public sealed partial class GitHubRateLimitHandler : DelegatingHandler
                 if (attempt >= attempts)
                     throw new GitHubTransientException($"GitHub could not be reached for {request.Method} {path} after {attempt} attempts: {ex.Message}", null, null, ex);
                 var backoff = Backoff(attempt);
+                _metrics?.GitHubWait(CriticBot.Observability.GitHubWaitReason.ServerError, backoff);
                 LogRetrying(_logger, request.Method.Method, path, 0, backoff.TotalMilliseconds, attempt);
                 await Task.Delay(backoff, _time, cancellationToken);
                 continue;
             }
 
             RememberPrimaryLimit(response);
+            _metrics?.GitHubCall(request.Method, (int)response.StatusCode, Header(response, "x-ratelimit-remaining"));
             var wait = await RetryDelayAsync(request.Method, response, attempt, cancellationToken);
             if (wait is null)
                 return response;
@@ -78,6 +83,7 @@ public sealed partial class GitHubRateLimitHandler : DelegatingHandler
                     wait);
             }
             LogRetrying(_logger, request.Method.Method, path, (int)status, wait.Value.TotalMilliseconds, attempt);
+            _metrics?.GitHubWait((int)status is 403 or 429 ? CriticBot.Observability.GitHubWaitReason.SecondaryLimit : CriticBot.Observability.GitHubWaitReason.ServerError, wait.Value);
             await Task.Delay(wait.Value, _time, cancellationToken);
         }
     }
@@ -124,6 +130,7 @@ public sealed partial class GitHubRateLimitHandler : DelegatingHandler
         if (wait > _options.MaxWait)
             throw new GitHubTransientException($"GitHub's rate limit is used up until {blockedUntil:O}; {method} {path} must wait.", HttpStatusCode.Forbidden, wait);
         LogWaitingForReset(_logger, method.Method, path, wait.TotalMilliseconds);
+        _metrics?.GitHubWait(CriticBot.Observability.GitHubWaitReason.RateLimit, wait);
         await Task.Delay(wait, _time, cancellationToken);
     }
 

@@ -37,10 +37,10 @@ public static class GitHubServiceCollectionExtensions
         services.AddSingleton(sp => new GitHubAppJwt(sp.GetRequiredService<GitHubAppOptions>()));
         services.AddSingleton(sp => new InstallationTokenProvider(
             sp.GetRequiredService<GitHubAppOptions>(), sp.GetRequiredService<GitHubAppJwt>(), sp.GetRequiredService<GitHubResilienceOptions>(),
-            sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILogger<InstallationTokenProvider>>()));
+            sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILogger<InstallationTokenProvider>>(), metrics: sp.GetService<CriticBot.Observability.CriticBotMetrics>()));
         services.AddSingleton(sp => new GitHubClientFactory(
             sp.GetRequiredService<GitHubAppOptions>(), sp.GetRequiredService<InstallationTokenProvider>(), sp.GetRequiredService<GitHubResilienceOptions>(),
-            sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILogger<GitHubClientFactory>>()));
+            sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILogger<GitHubClientFactory>>(), metrics: sp.GetService<CriticBot.Observability.CriticBotMetrics>()));
         services.AddSingleton<IGitHubGateway, GitHubGateway>();
         services.AddSingleton<ReviewPublisher>();
         return services;

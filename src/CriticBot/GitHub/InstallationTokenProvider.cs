@@ -21,7 +21,7 @@ public sealed partial class InstallationTokenProvider : IDisposable
 
     public InstallationTokenProvider(
         GitHubAppOptions options, GitHubAppJwt jwt, GitHubResilienceOptions resilience, TimeProvider time,
-        ILogger<InstallationTokenProvider> logger, HttpMessageHandler? innerHandler = null)
+        ILogger<InstallationTokenProvider> logger, HttpMessageHandler? innerHandler = null, CriticBot.Observability.CriticBotMetrics? metrics = null)
     {
         ArgumentNullException.ThrowIfNull(options);
         _jwt = jwt ?? throw new ArgumentNullException(nameof(jwt));
@@ -29,7 +29,7 @@ public sealed partial class InstallationTokenProvider : IDisposable
         _time = time ?? throw new ArgumentNullException(nameof(time));
         _logger = logger ?? throw new ArgumentNullException(nameof(logger));
         // App-level calls are few; they are not spaced, and asking for a token twice is harmless.
-        _handler = new GitHubRateLimitHandler(resilience, time, logger, spaceWrites: false, retryPostsOnServerError: true)
+        _handler = new GitHubRateLimitHandler(resilience, time, logger, spaceWrites: false, retryPostsOnServerError: true, metrics)
         {
             InnerHandler = innerHandler ?? new SocketsHttpHandler(),
         };

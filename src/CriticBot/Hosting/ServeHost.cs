@@ -1,6 +1,8 @@
 using CriticBot.Inbox;
 using CriticBot.Intake;
+using CriticBot.Observability;
 using CriticBot.Reviews;
+using CriticBot.Setup;
 using CriticBot.Storage;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
@@ -50,8 +52,14 @@ public static class ServeHost
         builder.Services.AddInbox();
         // What a delivery means: PR pushes and "/critic review" become reviews (GitHub App + critic engine).
         builder.Services.AddReviewPipeline();
+        // /metrics (Prometheus) and, when OTEL_EXPORTER_OTLP_ENDPOINT is set, traces of intake, reviews and model calls.
+        builder.Services.AddCriticBotObservability(builder.Configuration);
+        // The home page's setup state, and the first-run App registration when no App is configured.
+        builder.Services.AddSingleton<AppSetup>();
 
         configure?.Invoke(builder);
+        // An App registered on the first-run page earlier: its saved id, key and secret, unless GITHUB_* settings are given.
+        AppRegistrationFile.AddTo(builder.Configuration, builder.Configuration);
 
         var app = builder.Build();
         try
@@ -68,6 +76,8 @@ public static class ServeHost
         app.UseSerilogRequestLogging();
         app.MapHealthEndpoints();
         app.MapGitHubWebhooks();
+        app.MapCriticBotMetrics();
+        app.MapSetup();
         return app;
     }
 

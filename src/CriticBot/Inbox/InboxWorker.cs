@@ -16,7 +16,8 @@ public sealed partial class InboxWorker(
     InboxSignal signal,
     IOptions<InboxOptions> options,
     TimeProvider time,
-    ILogger<InboxWorker> logger) : BackgroundService
+    ILogger<InboxWorker> logger,
+    CriticBot.Observability.CriticBotMetrics? metrics = null) : BackgroundService
 {
     public const string HandledOutcome = "handled";
 
@@ -114,6 +115,7 @@ public sealed partial class InboxWorker(
             // anything: a delivery that takes the process down must not do so forever.
             var reason = $"gave up after {claimed.Attempt - 1} attempts: each ended without an outcome (the process stopped while handling it)";
             await RecordSafelyAsync(() => store.FailDeliveryAsync(claimed.Id, reason, CancellationToken.None));
+            metrics?.DeliveryProcessed(DeliveryStatus.Failed);
             LogFailed(logger, claimed.Attempt - 1, reason);
             return;
         }
@@ -135,6 +137,7 @@ public sealed partial class InboxWorker(
             }
 
             await store.CompleteDeliveryAsync(claimed.Id, string.IsNullOrWhiteSpace(outcome) ? HandledOutcome : outcome, CancellationToken.None);
+            metrics?.DeliveryProcessed(DeliveryStatus.Done);
             var loggedAction = Intake.LogText.Untrusted(claimed.Action);
             LogDone(logger, loggedAction, claimed.Attempt);
         }
@@ -152,6 +155,7 @@ public sealed partial class InboxWorker(
         {
             var reason = FailureReason.From(ex);
             await RecordSafelyAsync(() => store.FailDeliveryAsync(claimed.Id, reason, CancellationToken.None));
+            metrics?.DeliveryProcessed(DeliveryStatus.Failed);
             LogFailed(logger, claimed.Attempt, reason);
         }
         catch (Exception ex)
@@ -161,12 +165,14 @@ public sealed partial class InboxWorker(
             {
                 var finalReason = $"gave up after {claimed.Attempt} attempts: {reason}";
                 await RecordSafelyAsync(() => store.FailDeliveryAsync(claimed.Id, finalReason, CancellationToken.None));
+                metrics?.DeliveryProcessed(DeliveryStatus.Failed);
                 LogFailed(logger, claimed.Attempt, finalReason);
             }
             else
             {
                 var delay = RetryDelay(claimed.Attempt, settings, ex);
                 await RecordSafelyAsync(() => store.RetryDeliveryAsync(claimed.Id, reason, time.GetUtcNow() + delay, CancellationToken.None));
+                metrics?.DeliveryRetried();
                 LogRetrying(logger, claimed.Attempt, delay, reason);
             }
         }

@@ -33,8 +33,9 @@ public static partial class WebhookEndpoints
         // One per host: the limits bound this process's memory, whatever arrives.
         var limiter = new IntakeLimiter(settings.MaxConcurrentRequests, settings.MaxConcurrentLargeBodies);
         endpoints.MapPost(Path, (HttpRequest request, IDeliveryInbox store, InboxSignal inbox, IOptions<WebhookOptions> options,
-                TimeProvider time, ILoggerFactory loggers, CancellationToken ct) =>
-                ReceiveAsync(request, store, inbox, options, limiter, time, loggers, ct))
+                TimeProvider time, ILoggerFactory loggers, CriticBot.Observability.CriticBotMetrics metrics, CriticBot.Setup.AppSetup setup,
+                CancellationToken ct) =>
+                ReceiveAsync(request, store, inbox, options, limiter, time, loggers, metrics, setup, ct))
             .WithName("GitHubWebhook")
             .DisableAntiforgery();
         return endpoints;
@@ -48,14 +49,22 @@ public static partial class WebhookEndpoints
         IntakeLimiter limiter,
         TimeProvider time,
         ILoggerFactory loggers,
+        CriticBot.Observability.CriticBotMetrics metrics,
+        CriticBot.Setup.AppSetup setup,
         CancellationToken ct)
     {
         var logger = loggers.CreateLogger(typeof(WebhookEndpoints).FullName!);
         var settings = options.Value;
+        if (!setup.IsRegistered)
+        {
+            metrics.DeliveryRejected(CriticBot.Observability.DeliveryRejection.NotConfigured);
+            return TypedResults.Problem("CriticBot has no GitHub App yet: open its home page (/) to register one, or set GITHUB_APP_ID, GITHUB_PRIVATE_KEY_PATH and GITHUB_WEBHOOK_SECRET.", statusCode: StatusCodes.Status503ServiceUnavailable);
+        }
 
         if (request.ContentLength > settings.MaxBodyBytes)
         {
             LogTooLarge(logger, request.ContentLength);
+            metrics.DeliveryRejected(CriticBot.Observability.DeliveryRejection.TooLarge);
             return TooLarge(request, settings);
         }
 
@@ -64,6 +73,7 @@ public static partial class WebhookEndpoints
         if (!WebhookSignature.TryReadDigest(request.Headers["X-Hub-Signature-256"].ToString(), claimedDigest))
         {
             LogUnauthorized(logger, "missing or malformed signature header");
+            metrics.DeliveryRejected(CriticBot.Observability.DeliveryRejection.BadSignature);
             return TypedResults.Unauthorized();
         }
 
@@ -81,11 +91,12 @@ public static partial class WebhookEndpoints
             return Busy(request);
         }
 
-        var (outcome, body) = await SignedBody.ReadAsync(request, claimedDigest, Encoding.UTF8.GetBytes(settings.Secret), settings, lease, ct);
+        var (outcome, body) = await SignedBody.ReadAsync(request, claimedDigest, Encoding.UTF8.GetBytes(setup.WebhookSecret), settings, lease, ct);
         switch (outcome)
         {
             case BodyReadOutcome.TooLarge:
                 LogTooLarge(logger, request.ContentLength);
+                metrics.DeliveryRejected(CriticBot.Observability.DeliveryRejection.TooLarge);
                 return TooLarge(request, settings);
             case BodyReadOutcome.Busy:
                 LogBusy(logger, "too many large webhook bodies at once");
@@ -99,6 +110,7 @@ public static partial class WebhookEndpoints
                 return TypedResults.Problem("The body could not be read.", statusCode: StatusCodes.Status400BadRequest);
             case BodyReadOutcome.SignatureMismatch:
                 LogUnauthorized(logger, "signature does not match");
+                metrics.DeliveryRejected(CriticBot.Observability.DeliveryRejection.BadSignature);
                 return TypedResults.Unauthorized();
         }
 
@@ -107,11 +119,13 @@ public static partial class WebhookEndpoints
         if (!IsSaneHeader(deliveryId) || !IsSaneHeader(eventName))
         {
             LogBadHeaders(logger);
+            metrics.DeliveryRejected(CriticBot.Observability.DeliveryRejection.BadHeaders);
             return TypedResults.Problem(
                 "X-GitHub-Delivery and X-GitHub-Event are required (printable, at most 200 characters).",
                 statusCode: StatusCodes.Status400BadRequest);
         }
 
+        using var activity = CriticBot.Observability.CriticBotTelemetry.StartIntake(eventName, deliveryId);
         using var scope = logger.BeginScope(new Dictionary<string, object?>
         {
             ["DeliveryId"] = deliveryId,
@@ -123,6 +137,7 @@ public static partial class WebhookEndpoints
         {
             await StoreMalformedAsync(store, deliveryId, eventName, body, parseError, time, ct);
             LogMalformed(logger, parseError);
+            metrics.DeliveryRejected(CriticBot.Observability.DeliveryRejection.Malformed);
             return TypedResults.Problem(parseError, statusCode: StatusCodes.Status400BadRequest);
         }
 
@@ -151,6 +166,7 @@ public static partial class WebhookEndpoints
         if (!added)
         {
             LogDuplicate(logger, loggedAction);
+            metrics.DeliveryReceived(eventName, "duplicate");
             return TypedResults.Ok(new WebhookReceipt(deliveryId, "duplicate"));
         }
 
@@ -161,6 +177,7 @@ public static partial class WebhookEndpoints
 
         var status = (handled ? DeliveryStatus.Pending : DeliveryStatus.Ignored).ToStored();
         LogStored(logger, loggedAction, status);
+        metrics.DeliveryReceived(eventName, handled ? "queued" : "ignored");
         return TypedResults.Accepted((string?)null, new WebhookReceipt(deliveryId, handled ? "queued" : "ignored"));
     }
 

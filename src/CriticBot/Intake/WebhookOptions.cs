@@ -38,12 +38,13 @@ public sealed class WebhookOptions
     public TimeSpan BodyTimeout => TimeSpan.FromSeconds(BodyTimeoutSeconds);
 }
 
-public sealed class WebhookOptionsValidator : IValidateOptions<WebhookOptions>
+public sealed class WebhookOptionsValidator(IConfiguration? configuration = null) : IValidateOptions<WebhookOptions>
 {
     public ValidateOptionsResult Validate(string? name, WebhookOptions options)
     {
         ArgumentNullException.ThrowIfNull(options);
-        if (string.IsNullOrWhiteSpace(options.Secret))
+        // No App configured at all: the first-run page registers one; until then intake answers 503.
+        if (string.IsNullOrWhiteSpace(options.Secret) && !(configuration is not null && CriticBot.GitHub.GitHubAppOptions.IsNothingConfigured(configuration)))
         {
             // Never run unsigned: without a secret anyone could enqueue deliveries.
             return ValidateOptionsResult.Fail("GITHUB_WEBHOOK_SECRET is not set: set it to the webhook secret of the GitHub App.");

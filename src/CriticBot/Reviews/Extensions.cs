@@ -25,7 +25,8 @@ public sealed class ReviewPipelineSettings
 
     public static ReviewPipelineSettings Read(IConfiguration configuration)
     {
-        if (!GitHubAppOptions.TryLoad(configuration, out var gitHub, out var gitHubError))
+        // With no App configured at all, serve starts unregistered and offers the first-run registration (src/CriticBot/Setup).
+        if (!GitHubAppOptions.TryLoad(configuration, out var gitHub, out var gitHubError) && !GitHubAppOptions.TryUnregistered(configuration, out gitHub))
         {
             return new ReviewPipelineSettings { Error = gitHubError };
         }
@@ -130,8 +131,9 @@ public static class ReviewsServiceCollectionExtensions
 
         services.TryAddSingleton(TimeProvider.System);
         // One cap on model calls for the whole process, however many reviews run at once.
-        services.AddSingleton<ICriticModel>(sp => new ConcurrencyLimitedModel(
+        services.AddSingleton<ICriticModel>(sp => new ConcurrencyLimitedModel(new CriticBot.Observability.InstrumentedCriticModel(
             new OpenAiCriticModel(sp.GetRequiredService<IOptions<ReviewPipelineSettings>>().Value.Model!, sp.GetRequiredService<ILogger<OpenAiCriticModel>>()),
+            sp.GetRequiredService<CriticBot.Observability.CriticBotMetrics>(), sp.GetRequiredService<IOptions<ReviewPipelineSettings>>().Value.Model!.Model),
             sp.GetRequiredService<IOptions<ReviewOptions>>().Value.MaxModelCalls));
         services.AddSingleton<ITokenCounter, TiktokenTokenCounter>();
         services.AddSingleton(sp => new CriticEngine(

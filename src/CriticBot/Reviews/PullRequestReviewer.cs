@@ -55,7 +55,8 @@ public sealed partial class PullRequestReviewer(
     ReviewPublisher publisher,
     ReviewLedger ledger,
     IOptions<ReviewOptions> options,
-    ILogger<PullRequestReviewer> logger)
+    ILogger<PullRequestReviewer> logger,
+    CriticBot.Observability.CriticBotMetrics metrics)
 {
     private readonly ReviewOptions _options = options.Value;
 
@@ -63,6 +64,7 @@ public sealed partial class PullRequestReviewer(
     public async Task<string> ReviewAsync(ReviewRequest request, CancellationToken ct)
     {
         ArgumentNullException.ThrowIfNull(request);
+        using var activity = CriticBot.Observability.CriticBotTelemetry.StartReview(request.Repository, request.Number);
         var decision = await decider.DecideAsync(request, ct);
         if (decision.Target is not { } target)
         {
@@ -96,6 +98,7 @@ public sealed partial class PullRequestReviewer(
             }
             catch (Exception ex) when (ex is not OperationCanceledException)
             {
+                metrics.ReviewFailed();
                 await checkRun.FailedAsync(ex, request.LastAttempt);
                 throw;
             }

@@ -25,7 +25,7 @@ public sealed record PostedReviewSummary
 /// transaction by the research log (<see cref="ReviewOutcomes"/> maps it), with times from the injected clock.
 /// Claims live in <see cref="ReviewClaims"/>.
 /// </summary>
-public sealed class ReviewLedger(IReviewLedger reviews, IResearchLog research, IFeedbackLog feedback, TimeProvider time)
+public sealed class ReviewLedger(IReviewLedger reviews, IResearchLog research, CriticBot.Observability.CriticBotMetrics metrics, IFeedbackLog feedback, TimeProvider time)
 {
     /// <summary>What maintainers rated down on the pull request: never posted again (docs/feedback.md).</summary>
     public async Task<IReadOnlySet<string>> GetSuppressedFingerprintsAsync(string repository, int pullRequest, CancellationToken ct) =>
@@ -41,8 +41,8 @@ public sealed class ReviewLedger(IReviewLedger reviews, IResearchLog research, I
     public Task FinishAsync(long reviewId, ReviewStatus status, string reason, CritiqueResult result, FilteredComments filtered, CancellationToken ct)
     {
         ArgumentNullException.ThrowIfNull(filtered);
-        return research.RecordReviewOutcomeAsync(ReviewOutcomes.Finished(
-            reviewId, status, reason, result, filtered.AlreadyPostedGroups, filtered.NotAnchorableGroups, time.GetUtcNow()), ct);
+        return research.RecordReviewOutcomeAsync(metrics.Reviewed(ReviewOutcomes.Finished(
+            reviewId, status, reason, result, filtered.AlreadyPostedGroups, filtered.NotAnchorableGroups, time.GetUtcNow())), ct);
     }
 
     /// <summary>A posted review: its prompts, calls, every candidate and the comments as GitHub holds them, then "posted".</summary>
@@ -64,8 +64,8 @@ public sealed class ReviewLedger(IReviewLedger reviews, IResearchLog research, I
             usage = summary.Usage,
             precision = summary.Precision,
         });
-        return research.RecordReviewOutcomeAsync(ReviewOutcomes.Posted(
-            reviewId, result, published, filtered.AlreadyPostedGroups, filtered.NotAnchorableGroups, summaryJson, time.GetUtcNow()), ct);
+        return research.RecordReviewOutcomeAsync(metrics.Reviewed(ReviewOutcomes.Posted(
+            reviewId, result, published, filtered.AlreadyPostedGroups, filtered.NotAnchorableGroups, summaryJson, time.GetUtcNow())), ct);
     }
 
     /// <summary>
@@ -73,5 +73,5 @@ public sealed class ReviewLedger(IReviewLedger reviews, IResearchLog research, I
     /// hidden fingerprints), so later pushes do not say the same things again.
     /// </summary>
     public Task RecordRecoveredAsync(long reviewId, long gitHubReviewId, IReadOnlyList<ReviewCommentInfo> comments, CancellationToken ct) =>
-        research.RecordReviewOutcomeAsync(ReviewOutcomes.Recovered(reviewId, gitHubReviewId, comments, time.GetUtcNow()), ct);
+        research.RecordReviewOutcomeAsync(metrics.Reviewed(ReviewOutcomes.Recovered(reviewId, gitHubReviewId, comments, time.GetUtcNow())), ct);
 }

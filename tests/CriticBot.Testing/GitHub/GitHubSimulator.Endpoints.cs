@@ -38,6 +38,7 @@ public sealed partial class GitHubSimulator
         app.MapGet("/repos/{owner}/{repo}/pulls/{number:int}/reviews/{reviewId:long}/comments", ListReviewComments);
         app.MapGet("/repos/{owner}/{repo}/pulls/{number:int}/comments", ListPullComments);
         MapFeedbackApi(app);
+        MapManifestFlow(app);
         app.MapFallback(() => Error(404, "Not Found"));
     }
 
