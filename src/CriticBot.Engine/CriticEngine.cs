@@ -68,6 +68,12 @@ public sealed record CriticOptions
     /// <summary>Who the review is for (the installation): a shared cap on model calls takes turns between tenants.</summary>
     public string? Tenant { get; init; }
 
+    /// <summary>Prices per model for the cost shown (<see cref="ModelPrices.Variable"/>); none: no cost is shown.</summary>
+    public ModelPrices Prices { get; init; } = ModelPrices.None;
+
+    /// <summary>The configured model: priced for estimates, and for calls whose answer did not name its model.</summary>
+    public string? PricedModel { get; init; }
+
     /// <summary>Null when usable; otherwise a one-line error naming the bad option.</summary>
     public string? Validate() => this switch
     {
@@ -99,6 +105,12 @@ public sealed record ReviewPlan
 
     /// <summary>Prompt tokens one review would send: every chunk's prompt times the samples.</summary>
     public long TotalPromptTokens => PromptTokensPerChunk.Sum(t => (long)t) * Samples;
+
+    /// <summary>
+    /// <see cref="TotalPromptTokens"/> at the configured model's uncached input price, in US dollars; null when the
+    /// model has no price. Completion tokens are unknown before the model answers and are not included.
+    /// </summary>
+    public decimal? EstimatedCostUsd { get; init; }
 }
 
 /// <summary>
@@ -146,11 +158,13 @@ public sealed class CriticEngine
 
         // Any fence token of the real length gives the same count as the random one a review will draw.
         var estimator = new PromptBuilder(() => new string('0', 24));
+        int[] perChunk = [.. chunks.Chunks.Select(c => CountPrompt(estimator.Build(c.Text, options.Guidance), tokens))];
         return new ReviewPlan
         {
             Chunks = chunks,
-            PromptTokensPerChunk = [.. chunks.Chunks.Select(c => CountPrompt(estimator.Build(c.Text, options.Guidance), tokens))],
+            PromptTokensPerChunk = perChunk,
             Samples = options.Samples,
+            EstimatedCostUsd = EstimatedCost(perChunk.Sum(t => (long)t) * options.Samples, options),
         };
     }
 
@@ -184,6 +198,9 @@ public sealed class CriticEngine
                 Repository = options.Repository,
                 MaxModelCalls = options.MaxModelCalls,
                 Tenant = options.Tenant,
+                Prices = options.Prices,
+                PricedModel = options.PricedModel,
+                EstimatedCostUsd = EstimatedCost(budgeted.EstimatedPromptTokens, options),
             },
             [.. plan.SkippedFiles, .. budgeted.NotReviewed],
             [.. plan.Truncations, .. budgeted.Notes],
@@ -199,7 +216,12 @@ public sealed class CriticEngine
         return (int)Math.Min(options.MaxModelCalls, (long)chunks * options.Samples * CritiqueSampler.AttemptsPerSample);
     }
 
-    private sealed record BudgetedPlan(IReadOnlyList<DiffChunk> Chunks, IReadOnlyList<SkippedFile> NotReviewed, IReadOnlyList<string> Notes);
+    /// <summary>Prompt tokens at the configured model's uncached input price; null when it has no price.</summary>
+    internal static decimal? EstimatedCost(long promptTokens, CriticOptions options) =>
+        options.Prices.For(options.PricedModel) is { } price ? price.Cost(promptTokens, 0, 0) : null;
+
+    private sealed record BudgetedPlan(
+        IReadOnlyList<DiffChunk> Chunks, IReadOnlyList<SkippedFile> NotReviewed, IReadOnlyList<string> Notes, long EstimatedPromptTokens);
 
     /// <summary>
     /// The chunks, in diff order, that fit the review's budgets (chunks, prompt tokens, model calls); every file
@@ -232,7 +254,7 @@ public sealed class CriticEngine
 
         if (limit is null)
         {
-            return new BudgetedPlan(plan.Chunks, [], []);
+            return new BudgetedPlan(plan.Chunks, [], [], promptTokens);
         }
 
         var reviewedPaths = kept.SelectMany(c => c.Files).Select(f => f.Path).ToHashSet(StringComparer.Ordinal);
@@ -253,7 +275,7 @@ public sealed class CriticEngine
             string.Create(System.Globalization.CultureInfo.InvariantCulture,
                 $"Reviewed {kept.Count} of {plan.Chunks.Count} chunks: the rest ({notReviewed.Count} files) is over {limit}."),
         };
-        return new BudgetedPlan(kept, notReviewed, notes);
+        return new BudgetedPlan(kept, notReviewed, notes, promptTokens);
     }
 
     private static int CountPrompt(ChatPrompt prompt, ITokenCounter tokens) =>
