@@ -156,9 +156,10 @@ public sealed class CriticEngine
         ArgumentNullException.ThrowIfNull(tokens);
         var chunks = new DiffChunker(tokens).Plan(diff, Checked(options).Chunking);
 
-        // Any fence token of the real length gives the same count as the random one a review will draw.
-        var estimator = new PromptBuilder(() => new string('0', 24));
-        int[] perChunk = [.. chunks.Chunks.Select(c => CountPrompt(estimator.Build(c.Text, options.Guidance), tokens))];
+        // The chunker counted every chunk's text already; the prompt around it is the same for every chunk, so it is
+        // counted once (tokenising a 50 MB diff a second time was most of a dry run's time).
+        var overhead = PromptOverhead(options, tokens);
+        int[] perChunk = [.. chunks.Chunks.Select(c => c.EstimatedTokens + overhead)];
         return new ReviewPlan
         {
             Chunks = chunks,
@@ -230,8 +231,7 @@ public sealed class CriticEngine
     private BudgetedPlan WithinBudget(ChunkPlan plan, CriticOptions options)
     {
         // The prompt around a chunk costs the same for every chunk: count it once, add each chunk's own tokens.
-        var estimator = new PromptBuilder(() => new string('0', 24));
-        var promptOverhead = CountPrompt(estimator.Build("", options.Guidance), _tokens);
+        var promptOverhead = PromptOverhead(options, _tokens);
         var kept = new List<DiffChunk>();
         long promptTokens = 0;
         string? limit = null;
@@ -277,6 +277,14 @@ public sealed class CriticEngine
         };
         return new BudgetedPlan(kept, notReviewed, notes, promptTokens);
     }
+
+    /// <summary>
+    /// The prompt's tokens besides the chunk's own: system prompt, preamble, fences and chat framing. The fence token
+    /// is a fixed random-looking one of the real length: random hex tokenises into more tokens than a run of one digit
+    /// would, and this one tokenises at the high end, so the estimate errs on the safe side (bound tested).
+    /// </summary>
+    private static int PromptOverhead(CriticOptions options, ITokenCounter tokens) =>
+        CountPrompt(new PromptBuilder(() => "9f3c1a7e52b8d064e1ab3c7f").Build("\n", options.Guidance), tokens) - tokens.Count("\n");
 
     private static int CountPrompt(ChatPrompt prompt, ITokenCounter tokens) =>
         tokens.Count(prompt.System) + tokens.Count(prompt.User) + ChatOverheadTokens;
