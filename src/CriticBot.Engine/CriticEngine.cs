@@ -68,6 +68,12 @@ public sealed record CriticOptions
     /// <summary>Who the review is for (the installation): a shared cap on model calls takes turns between tenants.</summary>
     public string? Tenant { get; init; }
 
+    /// <summary>Prices per model for the cost shown (<see cref="ModelPrices.Variable"/>); none: no cost is shown.</summary>
+    public ModelPrices Prices { get; init; } = ModelPrices.None;
+
+    /// <summary>The configured model: priced for estimates, and for calls whose answer did not name its model.</summary>
+    public string? PricedModel { get; init; }
+
     /// <summary>Null when usable; otherwise a one-line error naming the bad option.</summary>
     public string? Validate() => this switch
     {
@@ -99,6 +105,12 @@ public sealed record ReviewPlan
 
     /// <summary>Prompt tokens one review would send: every chunk's prompt times the samples.</summary>
     public long TotalPromptTokens => PromptTokensPerChunk.Sum(t => (long)t) * Samples;
+
+    /// <summary>
+    /// <see cref="TotalPromptTokens"/> at the configured model's uncached input price, in US dollars; null when the
+    /// model has no price. Completion tokens are unknown before the model answers and are not included.
+    /// </summary>
+    public decimal? EstimatedCostUsd { get; init; }
 }
 
 /// <summary>
@@ -144,13 +156,16 @@ public sealed class CriticEngine
         ArgumentNullException.ThrowIfNull(tokens);
         var chunks = new DiffChunker(tokens).Plan(diff, Checked(options).Chunking);
 
-        // Any fence token of the real length gives the same count as the random one a review will draw.
-        var estimator = new PromptBuilder(() => new string('0', 24));
+        // The chunker counted every chunk's text already; the prompt around it is the same for every chunk, so it is
+        // counted once (tokenising a 50 MB diff a second time was most of a dry run's time).
+        var overhead = PromptOverhead(options, tokens);
+        int[] perChunk = [.. chunks.Chunks.Select(c => c.EstimatedTokens + overhead)];
         return new ReviewPlan
         {
             Chunks = chunks,
-            PromptTokensPerChunk = [.. chunks.Chunks.Select(c => CountPrompt(estimator.Build(c.Text, options.Guidance), tokens))],
+            PromptTokensPerChunk = perChunk,
             Samples = options.Samples,
+            EstimatedCostUsd = EstimatedCost(perChunk.Sum(t => (long)t) * options.Samples, options),
         };
     }
 
@@ -184,6 +199,9 @@ public sealed class CriticEngine
                 Repository = options.Repository,
                 MaxModelCalls = options.MaxModelCalls,
                 Tenant = options.Tenant,
+                Prices = options.Prices,
+                PricedModel = options.PricedModel,
+                EstimatedCostUsd = EstimatedCost(budgeted.EstimatedPromptTokens, options),
             },
             [.. plan.SkippedFiles, .. budgeted.NotReviewed],
             [.. plan.Truncations, .. budgeted.Notes],
@@ -199,7 +217,12 @@ public sealed class CriticEngine
         return (int)Math.Min(options.MaxModelCalls, (long)chunks * options.Samples * CritiqueSampler.AttemptsPerSample);
     }
 
-    private sealed record BudgetedPlan(IReadOnlyList<DiffChunk> Chunks, IReadOnlyList<SkippedFile> NotReviewed, IReadOnlyList<string> Notes);
+    /// <summary>Prompt tokens at the configured model's uncached input price; null when it has no price.</summary>
+    internal static decimal? EstimatedCost(long promptTokens, CriticOptions options) =>
+        options.Prices.For(options.PricedModel) is { } price ? price.Cost(promptTokens, 0, 0) : null;
+
+    private sealed record BudgetedPlan(
+        IReadOnlyList<DiffChunk> Chunks, IReadOnlyList<SkippedFile> NotReviewed, IReadOnlyList<string> Notes, long EstimatedPromptTokens);
 
     /// <summary>
     /// The chunks, in diff order, that fit the review's budgets (chunks, prompt tokens, model calls); every file
@@ -208,8 +231,7 @@ public sealed class CriticEngine
     private BudgetedPlan WithinBudget(ChunkPlan plan, CriticOptions options)
     {
         // The prompt around a chunk costs the same for every chunk: count it once, add each chunk's own tokens.
-        var estimator = new PromptBuilder(() => new string('0', 24));
-        var promptOverhead = CountPrompt(estimator.Build("", options.Guidance), _tokens);
+        var promptOverhead = PromptOverhead(options, _tokens);
         var kept = new List<DiffChunk>();
         long promptTokens = 0;
         string? limit = null;
@@ -232,7 +254,7 @@ public sealed class CriticEngine
 
         if (limit is null)
         {
-            return new BudgetedPlan(plan.Chunks, [], []);
+            return new BudgetedPlan(plan.Chunks, [], [], promptTokens);
         }
 
         var reviewedPaths = kept.SelectMany(c => c.Files).Select(f => f.Path).ToHashSet(StringComparer.Ordinal);
@@ -253,8 +275,16 @@ public sealed class CriticEngine
             string.Create(System.Globalization.CultureInfo.InvariantCulture,
                 $"Reviewed {kept.Count} of {plan.Chunks.Count} chunks: the rest ({notReviewed.Count} files) is over {limit}."),
         };
-        return new BudgetedPlan(kept, notReviewed, notes);
+        return new BudgetedPlan(kept, notReviewed, notes, promptTokens);
     }
+
+    /// <summary>
+    /// The prompt's tokens besides the chunk's own: system prompt, preamble, fences and chat framing. The fence token
+    /// is a fixed random-looking one of the real length: random hex tokenises into more tokens than a run of one digit
+    /// would, and this one tokenises at the high end, so the estimate errs on the safe side (bound tested).
+    /// </summary>
+    private static int PromptOverhead(CriticOptions options, ITokenCounter tokens) =>
+        CountPrompt(new PromptBuilder(() => "9f3c1a7e52b8d064e1ab3c7f").Build("\n", options.Guidance), tokens) - tokens.Count("\n");
 
     private static int CountPrompt(ChatPrompt prompt, ITokenCounter tokens) =>
         tokens.Count(prompt.System) + tokens.Count(prompt.User) + ChatOverheadTokens;

@@ -48,7 +48,7 @@ public sealed class DiffChunker(ITokenCounter counter)
             AddFileByHunks(packer, file, budget, truncations);
         }
 
-        var chunks = packer.Finish(_counter);
+        var chunks = packer.Finish();
         return new ChunkPlan
         {
             Chunks = chunks,
@@ -199,6 +199,10 @@ public sealed class DiffChunker(ITokenCounter counter)
         private List<(FileDiff File, List<DiffHunk> Hunks)>? _current;
         private int _used;
 
+        // Each chunk's tokens as packed: the counted costs of its files and hunks plus headers and separators. A chunk
+        // is never tokenised again as a whole (on a 50 MB diff that second pass was a third of a dry run).
+        private readonly List<int> _costs = [];
+
         /// <summary>How many chunks so far hold part of <paramref name="file"/>.</summary>
         public int ChunksStartedFor(FileDiff file) =>
             _chunks.Count(chunk => chunk.Exists(entry => ReferenceEquals(entry.File, file)));
@@ -216,6 +220,7 @@ public sealed class DiffChunker(ITokenCounter counter)
                 _current = [];
                 _chunks.Add(_current);
                 _used = 0;
+                _costs.Add(0);
                 continues = false;
                 needed = cost + headerCost;
             }
@@ -225,14 +230,16 @@ public sealed class DiffChunker(ITokenCounter counter)
             else
                 _current.Add((file, [.. hunks]));
             _used += needed;
+            _costs[^1] += needed;
         }
 
-        public List<DiffChunk> Finish(ITokenCounter counter)
+        public List<DiffChunk> Finish()
         {
             var chunks = new List<DiffChunk>(_chunks.Count);
             var text = new StringBuilder();
-            foreach (var entries in _chunks)
+            for (var index = 0; index < _chunks.Count; index++)
             {
+                var entries = _chunks[index];
                 text.Clear();
                 var files = new List<FileDiff>(entries.Count);
                 foreach (var (file, hunks) in entries)
@@ -245,7 +252,7 @@ public sealed class DiffChunker(ITokenCounter counter)
                 }
 
                 var rendered = text.ToString();
-                chunks.Add(new DiffChunk { Index = chunks.Count, Files = files, Text = rendered, EstimatedTokens = counter.Count(rendered) });
+                chunks.Add(new DiffChunk { Index = chunks.Count, Files = files, Text = rendered, EstimatedTokens = _costs[index] });
             }
 
             return chunks;

@@ -28,6 +28,12 @@ internal sealed record PipelineSettings
     public int MaxModelCalls { get; init; } = int.MaxValue;
 
     public string? Tenant { get; init; }
+
+    public ModelPrices Prices { get; init; } = ModelPrices.None;
+    public string? PricedModel { get; init; }
+
+    /// <summary>The cost estimated before sending (see <see cref="ReviewUsage.EstimatedCostUsd"/>).</summary>
+    public decimal? EstimatedCostUsd { get; init; }
 }
 
 /// <summary>prompt → samples → grounding → selection → sanitised comments, for chunks already planned.</summary>
@@ -104,6 +110,7 @@ internal sealed class CritiquePipeline(ICriticModel model, IHighlightScorer scor
             }
         }
 
+        var calls = samples.SelectMany(s => s.CallRecords).ToList();
         var records = candidates.Select(c => Record(c.Id, c.Sample, c.Position, c.Raw, c.Grounding, byCandidate.GetValueOrDefault(c.Id))).ToList();
         return new CritiqueResult
         {
@@ -124,12 +131,39 @@ internal sealed class CritiquePipeline(ICriticModel model, IHighlightScorer scor
                 CachedPromptTokens = samples.Sum(s => s.CachedPromptTokens),
                 CompletionTokens = samples.Sum(s => s.CompletionTokens),
                 FailedSamples = samples.Count(s => s.Failed),
+                EstimatedCostUsd = settings.EstimatedCostUsd,
+                CostUsd = CostOf(calls, settings),
             },
             Candidates = records,
             Prompts = promptRecords,
             SampleFailures = [.. samples.Where(s => s.Failed).Select(s => new SampleFailure(s.ChunkIndex, s.SampleIndex, s.Error ?? "no usable answer"))],
-            ModelCalls = [.. samples.SelectMany(s => s.CallRecords)],
+            ModelCalls = calls,
         };
+    }
+
+    /// <summary>
+    /// What the calls cost at the configured prices, each priced by the model its answer named (the configured one
+    /// when it named none); null when a call that used tokens has no price, since a partial sum would mislead.
+    /// </summary>
+    private static decimal? CostOf(IReadOnlyList<ModelCallRecord> calls, PipelineSettings settings)
+    {
+        if (settings.Prices.Prices.Count == 0)
+        {
+            return null;
+        }
+
+        var total = 0m;
+        foreach (var call in calls.Where(c => c.PromptTokens > 0 || c.CompletionTokens > 0))
+        {
+            if ((settings.Prices.For(call.Model) ?? settings.Prices.For(settings.PricedModel)) is not { } price)
+            {
+                return null;
+            }
+
+            total += price.Cost(call.PromptTokens, call.CachedPromptTokens, call.CompletionTokens);
+        }
+
+        return total;
     }
 
     private static ReviewComment ToComment(ScoredGroup scored, OutputSanitizer sanitizer)

@@ -56,6 +56,18 @@ public sealed record ReviewUsage
 
     /// <summary>Samples that gave nothing usable (a failed call, or two answers that did not parse).</summary>
     public int FailedSamples { get; init; }
+
+    /// <summary>
+    /// Before sending: the estimated prompt tokens at the configured model's uncached input price, in US dollars
+    /// (completion tokens are not known yet); null when that model has no price (<see cref="Model.ModelPrices"/>).
+    /// </summary>
+    public decimal? EstimatedCostUsd { get; init; }
+
+    /// <summary>
+    /// After the answers: every call's uncached prompt, cached prompt and completion tokens at their own prices, in
+    /// US dollars; null when a model that answered has no price.
+    /// </summary>
+    public decimal? CostUsd { get; init; }
 }
 
 /// <summary>A sample that gave nothing usable, and why.</summary>

@@ -146,12 +146,19 @@ public static class ReviewCommand
             samples = configured;
         }
 
+        if (!ModelPrices.TryParse(settings[ModelPrices.Variable], out var prices, out var pricesError))
+        {
+            return (null, pricesError);
+        }
+
         var defaults = new CriticOptions();
         var options = defaults with
         {
             Samples = samples ?? defaults.Samples,
             Precision = arguments.Precision ?? defaults.Precision,
             MaxComments = arguments.MaxComments ?? defaults.MaxComments,
+            Prices = prices,
+            PricedModel = string.IsNullOrWhiteSpace(settings[ModelOptions.ModelVariable]) ? ModelOptions.DefaultModel : settings[ModelOptions.ModelVariable]!.Trim(),
         };
         return options.Validate() is { } error ? (null, error) : (options, null);
     }

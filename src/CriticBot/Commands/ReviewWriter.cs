@@ -60,7 +60,12 @@ internal static class ReviewWriter
         text.Append(CultureInfo.InvariantCulture,
             $"{result.Comments.Count} comment(s); dropped {dropped.Ungrounded} ungrounded, {dropped.BelowThreshold} below threshold, " +
             $"{dropped.Duplicates} duplicate(s), {dropped.OverLimit} over limit; {result.SkippedFiles.Count} file(s) skipped; " +
-            $"{usage.Calls} call(s), {usage.PromptTokens} prompt + {usage.CompletionTokens} completion tokens, {usage.FailedSamples} failed sample(s)\n");
+            $"{usage.Calls} call(s), {usage.PromptTokens} prompt ({usage.CachedPromptTokens} cached) + {usage.CompletionTokens} completion tokens, {usage.FailedSamples} failed sample(s)\n");
+        if (usage.EstimatedCostUsd is not null || usage.CostUsd is not null)
+        {
+            text.Append(CultureInfo.InvariantCulture, $"cost: estimated {Dollars(usage.EstimatedCostUsd)}, actual {Dollars(usage.CostUsd)}\n");
+        }
+
         return TerminalText.Clean(text.ToString());
     }
 
@@ -102,6 +107,8 @@ internal static class ReviewWriter
         writer.WriteNumber("completion_tokens", result.Usage.CompletionTokens);
         writer.WriteNumber("failed_samples", result.Usage.FailedSamples);
         writer.WriteNumber("cached_prompt_tokens", result.Usage.CachedPromptTokens);
+        WriteCost(writer, "estimated_cost_usd", result.Usage.EstimatedCostUsd);
+        WriteCost(writer, "cost_usd", result.Usage.CostUsd);
         writer.WriteEndObject();
         writer.WriteEndObject();
     });
@@ -136,6 +143,7 @@ internal static class ReviewWriter
 
         text.Append(CultureInfo.InvariantCulture,
             $"estimated prompt tokens: {plan.PromptTokensPerChunk.Sum()} x {plan.Samples} sample(s) = {plan.TotalPromptTokens}\n");
+        text.Append(CultureInfo.InvariantCulture, $"estimated cost: {Dollars(plan.EstimatedCostUsd)} (prompt tokens at the uncached input price)\n");
         return TerminalText.Clean(text.ToString());
     }
 
@@ -171,6 +179,7 @@ internal static class ReviewWriter
         writer.WriteNumber("hunks_reviewed", plan.Chunks.HunksReviewed);
         writer.WriteNumber("samples", plan.Samples);
         writer.WriteNumber("estimated_prompt_tokens", plan.TotalPromptTokens);
+        WriteCost(writer, "estimated_cost_usd", plan.EstimatedCostUsd);
         writer.WriteEndObject();
     });
 
@@ -180,6 +189,22 @@ internal static class ReviewWriter
             .SelectMany(c => c.Files)
             .GroupBy(f => f.Path, StringComparer.Ordinal)
             .Select(g => (g.Key, g.Sum(f => f.Hunks.Count)))];
+
+    /// <summary>Dollars rounded to a millionth; null (no price configured for the model) stays null.</summary>
+    private static void WriteCost(Utf8JsonWriter writer, string name, decimal? dollars)
+    {
+        if (dollars is { } value)
+        {
+            writer.WriteNumber(name, Math.Round(value, 6));
+        }
+        else
+        {
+            writer.WriteNull(name);
+        }
+    }
+
+    internal static string Dollars(decimal? dollars) =>
+        dollars is { } value ? string.Create(CultureInfo.InvariantCulture, $"${Math.Round(value, 4):0.0000}") : "unknown (no price for the model)";
 
     private static void WriteSkipped(Utf8JsonWriter writer, IEnumerable<(string Path, string Reason)> skipped)
     {

@@ -19,6 +19,7 @@ public sealed class ReviewPipelineSettings
     public GitHubAppOptions? GitHub { get; set; }
     public ModelOptions? Model { get; set; }
     public int? Samples { get; set; }
+    public ModelPrices Prices { get; set; } = ModelPrices.None;
     public string? Error { get; set; }
 
     public const string SamplesSetting = "CRITICBOT_SAMPLES";
@@ -42,7 +43,12 @@ public sealed class ReviewPipelineSettings
             return new ReviewPipelineSettings { Error = samplesError };
         }
 
-        return new ReviewPipelineSettings { GitHub = gitHub, Model = model, Samples = samples };
+        if (!ModelPrices.TryParse(configuration[ModelPrices.Variable], out var prices, out var pricesError))
+        {
+            return new ReviewPipelineSettings { Error = pricesError };
+        }
+
+        return new ReviewPipelineSettings { GitHub = gitHub, Model = model, Samples = samples, Prices = prices };
     }
 
     /// <summary>
@@ -87,7 +93,7 @@ public static class ReviewsServiceCollectionExtensions
             .Configure<IConfiguration>((settings, configuration) =>
             {
                 var read = ReviewPipelineSettings.Read(configuration);
-                (settings.GitHub, settings.Model, settings.Samples, settings.Error) = (read.GitHub, read.Model, read.Samples, read.Error);
+                (settings.GitHub, settings.Model, settings.Samples, settings.Prices, settings.Error) = (read.GitHub, read.Model, read.Samples, read.Prices, read.Error);
             })
             .ValidateOnStart();
         services.AddSingleton<IValidateOptions<ReviewPipelineSettings>, ReviewPipelineSettings.Validator>();
@@ -109,6 +115,7 @@ public static class ReviewsServiceCollectionExtensions
             .Configure<IOptions<ReviewPipelineSettings>>((options, pipeline) =>
             {
                 options.Samples = pipeline.Value.Samples ?? options.Samples;
+                (options.Prices, options.PricedModel) = (pipeline.Value.Prices, pipeline.Value.Model?.Model);
                 if (pipeline.Value.GitHub is { } gitHub)
                 {
                     options.RepositoryHost ??= RepositoryHostOf(gitHub.ApiUrl);

@@ -220,6 +220,8 @@ public sealed partial class PullRequestReviewer(
         MaxChunks = _options.MaxChunks,
         MaxPromptTokens = _options.MaxPromptTokens,
         MaxModelCalls = _options.MaxModelCallsPerReview,
+        Prices = _options.Prices,
+        PricedModel = _options.PricedModel,
         // The shared cap on model calls takes turns between installations.
         Tenant = request.InstallationId.ToString(System.Globalization.CultureInfo.InvariantCulture),
     };

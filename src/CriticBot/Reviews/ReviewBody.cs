@@ -171,7 +171,12 @@ public static class ReviewBody
             details.Add($"{Plural(report.Usage.FailedSamples, "critique sample")} gave no usable answer.");
         }
 
-        details.Add($"Model usage: {report.Usage.Calls} calls, {report.Usage.PromptTokens} prompt and {report.Usage.CompletionTokens} completion tokens.");
+        details.Add($"Model usage: {report.Usage.Calls} calls, {report.Usage.PromptTokens} prompt ({report.Usage.CachedPromptTokens} cached) and {report.Usage.CompletionTokens} completion tokens.");
+        if (report.Usage.CostUsd is { } cost)
+        {
+            var estimate = report.Usage.EstimatedCostUsd is { } e ? Dollars(e) : "unknown";
+            details.Add($"Model cost: {Dollars(cost)} at the configured prices (estimated before sending: {estimate}).");
+        }
 
         b.Append("\n<details><summary>What was reviewed</summary>\n\n");
         foreach (var line in details)
@@ -184,6 +189,8 @@ public static class ReviewBody
         b.Append(Marker(report.HeadSha));
         return b.ToString();
     }
+
+    private static string Dollars(decimal dollars) => string.Create(CultureInfo.InvariantCulture, $"${dollars:0.0000}");
 
     private static string More(int count, int listed) => count > listed ? $" and {count - listed} more" : "";
 

@@ -13,6 +13,12 @@ public sealed class ReviewOptions
 
     public int MaxComments { get; set; } = 10;
 
+    /// <summary>Prices per model from <c>CRITICBOT_PRICES</c> (not bound from this section: its setter is internal).</summary>
+    public Engine.Model.ModelPrices Prices { get; internal set; } = Engine.Model.ModelPrices.None;
+
+    /// <summary>The configured model (<c>CRITICBOT_MODEL</c>), priced for estimates.</summary>
+    public string? PricedModel { get; internal set; }
+
     /// <summary>Model calls in flight at once for one review.</summary>
     public int MaxConcurrency { get; set; } = 4;
 

@@ -210,4 +210,35 @@ public sealed class DiffChunkerTests
         Assert.All(plan.Chunks, c => Assert.InRange(c.EstimatedTokens, 1, 310));
         Assert.Equal(plan.Chunks.Sum(c => c.EstimatedTokens), plan.EstimatedPromptTokens);
     }
+
+    [Theory]
+    [InlineData(6000)]
+    [InlineData(150)]
+    [InlineData(40)]
+    public void A_chunks_packed_token_count_stays_within_a_token_per_piece_of_counting_its_text_whole(int maxChunkTokens)
+    {
+        var text = new StringBuilder();
+        for (var file = 0; file < 30; file++)
+        {
+            text.Append(Header($"src/feature{file}/handler_{file}.py"));
+            text.Append($"@@ -1,3 +1,{4 + (file % 5)} @@\n def handle_{file}(request, retries=3):\n");
+            for (var line = 0; line < 2 + (file % 5); line++)
+            {
+                text.Append($"+    result_{line} = request.get(\"key-{file}-{line}\", {{}}).items()  # €{line}\n");
+            }
+
+            text.Append("     return None\n \n");
+        }
+
+        var counter = new TiktokenTokenCounter();
+        var plan = new DiffChunker(counter).Plan(DiffParser.Parse(text.ToString()), NoFilters with { MaxChunkTokens = maxChunkTokens });
+
+        Assert.NotEmpty(plan.Chunks);
+        foreach (var chunk in plan.Chunks)
+        {
+            var pieces = chunk.Files.Sum(f => f.Hunks.Count) + chunk.Files.Count;
+            var exact = counter.Count(chunk.Text);
+            Assert.True(Math.Abs(chunk.EstimatedTokens - exact) <= pieces, $"chunk {chunk.Index}: packed {chunk.EstimatedTokens}, exact {exact}, {pieces} pieces");
+        }
+    }
 }

@@ -231,6 +231,43 @@ public sealed class CriticEngineGitTests : IDisposable
     }
 
     [Fact]
+    public void The_dry_run_estimate_counts_the_chunk_once_and_stays_within_a_tested_bound_of_the_exact_prompt()
+    {
+        var counter = new TiktokenTokenCounter();
+        var options = new CriticOptions { Samples = 2, Instructions = "Flag blocking calls.", Chunking = new ChunkingOptions { MaxChunkTokens = 60 } };
+        var counting = new CountingTokenCounter(counter);
+        var plan = CriticEngine.PlanReview(_diff, options, counting);
+        Assert.True(plan.Chunks.Chunks.Count > 1);
+
+        // No chunk's text is tokenised again after the chunker counted it.
+        Assert.All(plan.Chunks.Chunks, c => Assert.DoesNotContain(counting.Texts, t => t.Contains(c.Text, StringComparison.Ordinal) && t.Contains("<<<PR-DIFF-", StringComparison.Ordinal)));
+        // The random fence token appears twice and its hex tokenises into a different number of tokens per draw; the
+        // estimate uses a fixed token of the real length that tokenises at the high end, so it errs on the safe side.
+        var differences = new List<int>();
+        for (var i = 0; i < plan.Chunks.Chunks.Count; i++)
+        {
+            for (var draw = 0; draw < 50; draw++)
+            {
+                var prompt = new Engine.Prompting.PromptBuilder().Build(plan.Chunks.Chunks[i].Text, new Engine.Prompting.PromptGuidance { Instructions = options.Instructions });
+                differences.Add(plan.PromptTokensPerChunk[i] - (counter.Count(prompt.System) + counter.Count(prompt.User) + 11));
+            }
+        }
+
+        Assert.True(differences.Min() >= -4 && differences.Max() <= 32, $"estimate minus exact: {differences.Min()} to {differences.Max()}");
+    }
+
+    private sealed class CountingTokenCounter(ITokenCounter inner) : ITokenCounter
+    {
+        public List<string> Texts { get; } = [];
+
+        public int Count(string text)
+        {
+            Texts.Add(text);
+            return inner.Count(text);
+        }
+    }
+
+    [Fact]
     public async Task Invalid_options_are_refused_before_any_call()
     {
         var model = new ScriptedModel(Answer());

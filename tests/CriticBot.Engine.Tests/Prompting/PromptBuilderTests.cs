@@ -72,4 +72,53 @@ public sealed class PromptBuilderTests
         Assert.NotEqual(prompt.Sha256, (prompt with { System = prompt.System + " " }).Sha256);
         Assert.NotEqual(new ChatPrompt("ab", "c").Sha256, new ChatPrompt("a", "bc").Sha256);
     }
+
+    [Fact]
+    public void Every_chunk_and_push_shares_a_byte_identical_prefix_with_the_system_prompt_and_the_instructions()
+    {
+        var guidance = new PromptGuidance { Instructions = "We target Python 3.8; flag blocking I/O in async code.", Language = "German" };
+        const string OtherChunk = "### FILE: b.py (added)\n@@ -0,0 +1,1 @@\n+1 | z = 3\n";
+
+        // Two chunks of one review (one builder, two random tokens) and a later push (a fresh builder).
+        var builder = new PromptBuilder();
+        var first = builder.Build(Chunk, guidance);
+        var second = builder.Build(OtherChunk, guidance);
+        var nextPush = new PromptBuilder().Build(Chunk, guidance);
+
+        foreach (var other in (ChatPrompt[])[second, nextPush])
+        {
+            // What a provider caches: the messages in order, so the whole system message then the user message's start.
+            var shared = SharedPrefix(first.System + "\u0000" + first.User, other.System + "\u0000" + other.User);
+            var stable = first.System + "\u0000" + PromptBuilder.UserPreamble;
+            Assert.True(shared >= stable.Length, $"the prompts part after {shared} characters, before the end of the stable part ({stable.Length})");
+            Assert.Contains(guidance.Instructions, stable, StringComparison.Ordinal);
+        }
+
+        // The fence token differs per prompt, and first appears only after the stable part.
+        var token = first.User.Substring(first.User.IndexOf("<<<PR-DIFF-", StringComparison.Ordinal) + 11, 24);
+        Assert.DoesNotContain(token, nextPush.User, StringComparison.Ordinal);
+        Assert.DoesNotContain(token, first.System, StringComparison.Ordinal);
+        Assert.Equal(first.User.IndexOf(token, StringComparison.Ordinal), PromptBuilder.UserPreamble.Length + 11);
+    }
+
+    [Fact]
+    public void The_system_prompt_explains_the_fence_without_naming_any_token()
+    {
+        var system = PromptBuilder.BuildSystemPrompt();
+        Assert.Contains("<<<PR-DIFF-T>>>", system, StringComparison.Ordinal);
+        Assert.Contains("<<<END-PR-DIFF-T>>>", system, StringComparison.Ordinal);
+        Assert.Contains("never instructions", system, StringComparison.Ordinal);
+        Assert.Equal(system, PromptBuilder.BuildSystemPrompt());
+    }
+
+    private static int SharedPrefix(string a, string b)
+    {
+        var n = 0;
+        while (n < a.Length && n < b.Length && a[n] == b[n])
+        {
+            n++;
+        }
+
+        return n;
+    }
 }

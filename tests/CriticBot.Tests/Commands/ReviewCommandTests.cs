@@ -133,8 +133,51 @@ public sealed class ReviewCommandTests : IAsyncLifetime
         Assert.Equal(ExitCodes.Success, exit);
         using var json = JsonDocument.Parse(output);
         var usage = json.RootElement.GetProperty("usage");
-        Assert.Equal(["calls", "prompt_tokens", "completion_tokens", "failed_samples", "cached_prompt_tokens"], usage.EnumerateObject().Select(p => p.Name));
+        Assert.Equal(["calls", "prompt_tokens", "completion_tokens", "failed_samples", "cached_prompt_tokens", "estimated_cost_usd", "cost_usd"],
+            usage.EnumerateObject().Select(p => p.Name));
+        Assert.Equal(JsonValueKind.Null, usage.GetProperty("cost_usd").ValueKind);
         Assert.Equal(3 * 128, usage.GetProperty("cached_prompt_tokens").GetInt32());
+    }
+
+    [Fact]
+    public async Task Prices_give_the_estimated_cost_in_the_dry_run_and_the_actual_cost_with_cached_tokens_at_their_price()
+    {
+        var critic = ImperfectCritic.Perfect([OffByOne]);
+        _server.Responder = request => critic.Respond(request) with { PromptTokens = 1000, CachedPromptTokens = 600, CompletionTokens = 100 };
+        var environment = ModelEnvironment();
+        environment["CRITICBOT_PRICES"] = "gpt-4.1=2/0.5/8; fake-critic=2/0.50/8";
+
+        var dry = await RunAsync(environment, null, "--diff", _diffFile, "--dry-run", "--format", "json", "--samples", "3");
+        Assert.Equal(ExitCodes.Success, dry.Exit);
+        using var plan = JsonDocument.Parse(dry.Out);
+        var estimatedTokens = plan.RootElement.GetProperty("estimated_prompt_tokens").GetInt64();
+        var estimate = plan.RootElement.GetProperty("estimated_cost_usd").GetDecimal();
+        Assert.Equal(Math.Round(estimatedTokens * 2m / 1_000_000m, 6), estimate);
+        var dryText = await RunAsync(environment, null, "--diff", _diffFile, "--dry-run", "--samples", "3");
+        Assert.Contains($"estimated cost: ${Math.Round(estimate, 4):0.0000}", dryText.Out, StringComparison.Ordinal);
+
+        var (exit, output, _) = await RunAsync(environment, null, "--diff", _diffFile, "--format", "json", "--samples", "3");
+        Assert.Equal(ExitCodes.Success, exit);
+        using var json = JsonDocument.Parse(output);
+        var usage = json.RootElement.GetProperty("usage");
+        Assert.Equal(estimate, usage.GetProperty("estimated_cost_usd").GetDecimal());
+        // Per call: 400 uncached at $2, 600 cached at $0.50 and 100 completion tokens at $8 per million; three calls.
+        Assert.Equal(3 * (400 * 2m + 600 * 0.5m + 100 * 8m) / 1_000_000m, usage.GetProperty("cost_usd").GetDecimal());
+    }
+
+    [Theory]
+    [InlineData("fake-critic=2/0.5")]
+    [InlineData("fake-critic=two/0.5/8")]
+    [InlineData("=2/0.5/8")]
+    [InlineData("fake-critic=2/0.5/8;fake-critic=1/1/1")]
+    public async Task A_bad_price_list_is_a_usage_error_naming_the_variable(string prices)
+    {
+        var environment = ModelEnvironment();
+        environment["CRITICBOT_PRICES"] = prices;
+        var (exit, _, error) = await RunAsync(environment, null, "--diff", _diffFile, "--dry-run");
+        Assert.Equal(ExitCodes.Usage, exit);
+        Assert.Contains("CRITICBOT_PRICES", error, StringComparison.Ordinal);
+        Assert.Empty(_server.Requests);
     }
 
     [Fact]
@@ -305,7 +348,8 @@ public sealed class ReviewCommandTests : IAsyncLifetime
             var root = json.RootElement;
             Assert.Equal(Path, root.GetProperty("files")[0].GetProperty("path").GetString());
             var chunkTokens = root.GetProperty("chunks")[0].GetProperty("prompt_tokens").GetInt32();
-            Assert.True(chunkTokens > 500, "the estimate includes the system prompt");
+            Assert.True(chunkTokens > new Engine.Chunking.TiktokenTokenCounter().Count(Engine.Prompting.PromptBuilder.BuildSystemPrompt()),
+                "the estimate includes the system prompt");
             Assert.Equal(chunkTokens * 4, root.GetProperty("estimated_prompt_tokens").GetInt64());
         }
         else

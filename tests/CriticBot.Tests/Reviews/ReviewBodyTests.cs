@@ -25,6 +25,16 @@ public sealed class ReviewBodyTests
     };
 
     [Fact]
+    public void The_body_reports_cached_prompt_tokens_and_the_cost_when_priced()
+    {
+        var report = Report() with { Usage = new ReviewUsage { Calls = 3, PromptTokens = 900, CachedPromptTokens = 640, CompletionTokens = 120, EstimatedCostUsd = 0.0036m, CostUsd = 0.00123m } };
+        var body = ReviewBody.Write(report);
+        Assert.Contains("900 prompt (640 cached) and 120 completion tokens", body, StringComparison.Ordinal);
+        Assert.Contains("Model cost: $0.0012 at the configured prices (estimated before sending: $0.0036)", body, StringComparison.Ordinal);
+        Assert.DoesNotContain("Model cost", ReviewBody.Write(Report()), StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void The_body_says_what_was_reviewed_skipped_and_dropped_and_ends_with_the_head_marker()
     {
         var body = ReviewBody.Write(Report(new SkippedFile("yarn.lock", "lockfile")));

@@ -1,0 +1,42 @@
+#!/usr/bin/env bash
+# Runs issue 12's figures against their baselines in one sitting (see docs/performance.md):
+#   1. the incremental push against the first review (prompt characters and o200k tokens at the fake model),
+#   2. `criticbot review --dry-run --format json` on a 52 MiB synthetic diff against npm's parse-diff in a whole
+#      Node process on the same file (parse-diff is installed into a temporary folder, never committed),
+#   3. diff parsing throughput and allocation (BenchmarkDotNet).
+# On a shared machine run it when it is quiet, or read each pair (ours, baseline) as measured back to back.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+work="$(mktemp -d)"
+trap 'rm -rf "$work"' EXIT
+
+echo "== 1. incremental push vs first review (fake model, GitHub simulator)"
+dotnet build tests/CriticBot.Tests -c Release -v quiet -nologo >/dev/null
+dotnet test tests/CriticBot.Tests -c Release --no-build --filter "FullyQualifiedName~TokenCostTests.A_push" \
+  --logger "console;verbosity=detailed" | grep -E "lines per file" || true
+
+echo "== 2. dry run on a 52 MiB diff vs parse-diff"
+dotnet build benchmarks/CriticBot.Benchmarks -c Release -v quiet -nologo >/dev/null
+dotnet build src/CriticBot -c Release -v quiet -nologo >/dev/null
+dotnet run -c Release --no-build --project benchmarks/CriticBot.Benchmarks -- --write-synthetic-diff "$work/big.diff" 52
+ls -l "$work/big.diff"
+if (cd "$work" && npm install --silent --no-audit --no-fund parse-diff >/dev/null 2>&1); then
+  cat > "$work/parse.js" <<'JS'
+const parse = require('parse-diff');
+const text = require('fs').readFileSync(process.argv[2], 'utf8');
+const files = parse(text);
+console.log(files.length + ' files');
+JS
+  for run in 1 2; do
+    /usr/bin/time -f "parse-diff run $run: %e s, %M KiB max RSS" node "$work/parse.js" "$work/big.diff"
+    /usr/bin/time -f "criticbot dry run $run: %e s, %M KiB max RSS" \
+      dotnet src/CriticBot/bin/Release/net10.0/criticbot.dll review --diff "$work/big.diff" --dry-run --format json >/dev/null
+  done
+else
+  echo "npm install parse-diff failed (no registry?): timing criticbot only"
+  /usr/bin/time -f "criticbot dry run: %e s, %M KiB max RSS" \
+    dotnet src/CriticBot/bin/Release/net10.0/criticbot.dll review --diff "$work/big.diff" --dry-run --format json >/dev/null
+fi
+
+echo "== 3. diff parsing (BenchmarkDotNet)"
+dotnet run -c Release --no-build --project benchmarks/CriticBot.Benchmarks -- --filter '*DiffParsing*'
