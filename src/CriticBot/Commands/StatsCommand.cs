@@ -54,32 +54,8 @@ public static partial class StatsCommand
             from = parsed;
         }
 
-        var options = new StorageOptions();
-        new ConfigurationBuilder()
-            .AddJsonFile(Path.Combine(AppContext.BaseDirectory, "appsettings.json"), optional: true, reloadOnChange: false)
-            .AddInMemoryCollection(environment.Where(e => !string.IsNullOrEmpty(e.Value)))
-            .Build()
-            .Bind(options);
-        if (new StorageOptionsValidator().Validate(null, options) is { Failed: true } invalid)
+        if (await CommandDatabase.LocateExistingAsync(environment, stderr) is not { } location)
         {
-            await stderr.WriteLineAsync($"criticbot: {invalid.Failures?.FirstOrDefault() ?? invalid.FailureMessage}");
-            return ExitCodes.Usage;
-        }
-
-        DatabaseLocation location;
-        try
-        {
-            location = options.ResolveLocation();
-        }
-        catch (FormatException ex)
-        {
-            await stderr.WriteLineAsync($"criticbot: CRITICBOT_DATABASE is {ex.Message}");
-            return ExitCodes.Usage;
-        }
-
-        if (location.Kind == DatabaseKind.Sqlite && !File.Exists(location.Description))
-        {
-            await stderr.WriteLineAsync($"criticbot: no database at {location.Description} (set CRITICBOT_DATABASE).");
             return ExitCodes.Usage;
         }
 

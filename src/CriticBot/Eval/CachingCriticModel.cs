@@ -134,6 +134,6 @@ public sealed partial class CachingCriticModel : ICriticModel
         File.Move(temporary, path, overwrite: true);
     }
 
-    [GeneratedRegex("PR-DIFF-[0-9a-f]{8,}>>>", RegexOptions.CultureInvariant)]
+    [GeneratedRegex("PR-DIFF-[0-9a-f]{8,}>>>", RegexOptions.CultureInvariant | RegexOptions.NonBacktracking)]
     private static partial Regex FenceToken();
 }

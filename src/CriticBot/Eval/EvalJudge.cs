@@ -78,6 +78,6 @@ public static partial class EvalJudge
         return trimmed.StartsWith("yes", StringComparison.Ordinal) ? true : trimmed.StartsWith("no", StringComparison.Ordinal) ? false : null;
     }
 
-    [GeneratedRegex("\"same_issue\"\\s*:\\s*(true|false)", RegexOptions.CultureInvariant)]
+    [GeneratedRegex("\"same_issue\"\\s*:\\s*(true|false)", RegexOptions.CultureInvariant | RegexOptions.NonBacktracking)]
     private static partial Regex SameIssue();
 }

@@ -58,6 +58,7 @@ public sealed class CriticBotMetrics
     private readonly Counter<long> _gitHubCalls;
     private readonly Counter<long> _gitHubWaits;
     private readonly Counter<double> _gitHubWaitSeconds;
+    private readonly Counter<long> _feedbackEvents;
 
     public CriticBotMetrics(IMeterFactory meters, CriticBotStore store, TimeProvider time)
     {
@@ -82,7 +83,13 @@ public sealed class CriticBotMetrics
         meter.CreateObservableGauge("criticbot.github.rate_limit.remaining", ObserveRateLimit, description: "The last x-ratelimit-remaining GitHub reported.");
         _gitHubWaits = meter.CreateCounter<long>("criticbot.github.waits", description: "Waits before a GitHub call, by reason (rate_limit, secondary_limit, server_error).");
         _gitHubWaitSeconds = meter.CreateCounter<double>("criticbot.github.wait.time", unit: "s", description: "Time spent waiting before GitHub calls, by reason.");
+        _feedbackEvents = meter.CreateCounter<long>("criticbot.feedback.events", description: "Maintainers' feedback recorded, by kind (reaction, reply, command_good, ...) and value (positive, negative, neutral, none).");
+        store.FeedbackAppended += FeedbackRecorded;
     }
+
+    private void FeedbackRecorded(FeedbackEvent feedback) => _feedbackEvents.Add(1,
+        new KeyValuePair<string, object?>("kind", feedback.Kind.ToStored()),
+        new KeyValuePair<string, object?>("value", feedback.Value?.ToStored() ?? "none"));
 
     public void DeliveryReceived(string eventName, string result) =>
         _deliveriesReceived.Add(1, new("event", EventLabel(eventName)), new("result", result));

@@ -27,6 +27,9 @@ public sealed partial class CriticBotStore : IFeedbackLog
 
     private static readonly string[] WriteAccess = ["admin", "maintain", "write"];
 
+    /// <summary>Raised after a feedback event is recorded for the first time (for metrics; the store knows none).</summary>
+    public event Action<FeedbackEvent>? FeedbackAppended;
+
     public async Task<bool> AppendAsync(FeedbackEvent feedback, DateTimeOffset now, CancellationToken ct)
     {
         ArgumentNullException.ThrowIfNull(feedback);
@@ -54,6 +57,11 @@ public sealed partial class CriticBotStore : IFeedbackLog
             ("@github_reply_id", feedback.GitHubReplyId), ("@github_reaction_id", feedback.GitHubReactionId),
             ("@github_thread_id", feedback.GitHubThreadId), ("@head_sha", feedback.HeadSha), ("@path", feedback.Path),
             ("@line", feedback.Line), ("@chunk_index", feedback.ChunkIndex));
+        if (added == 1)
+        {
+            FeedbackAppended?.Invoke(feedback);
+        }
+
         return added == 1;
     }
 
