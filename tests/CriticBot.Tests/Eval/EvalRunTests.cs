@@ -86,6 +86,65 @@ public sealed class EvalRunTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Ctrl_C_on_the_real_process_stops_it_with_a_partial_report()
+    {
+        using var arrived = new ManualResetEventSlim();
+        using var release = new ManualResetEventSlim();
+        var critic = new ScriptedCritic(EvalMetricsTests.Script())
+        {
+            // Case c's first request waits: the run is mid-case when SIGINT comes.
+            OnRequest = file =>
+            {
+                if (file == "c.py")
+                {
+                    arrived.Set();
+                    release.Wait(TimeSpan.FromSeconds(60));
+                }
+            },
+        };
+        _server.Responder = critic.Respond;
+        var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        foreach (var argument in (string[])["criticbot.dll", "eval", "--dataset", Path.Combine(_work, "cases.jsonl"), "--out", Path.Combine(_work, "sigint"), "--samples", "3", "--concurrency", "1"])
+        {
+            start.ArgumentList.Add(argument == "criticbot.dll" ? Path.Combine(AppContext.BaseDirectory, argument) : argument);
+        }
+
+        foreach (var (key, value) in EvalMetricsTests.ModelEnvironment(_server))
+        {
+            start.Environment[key] = value;
+        }
+
+        using var process = Process.Start(start)!;
+        var stderr = process.StandardError.ReadToEndAsync();
+        _ = process.StandardOutput.ReadToEndAsync();
+        try
+        {
+            Assert.True(arrived.Wait(TimeSpan.FromSeconds(120)), "case c never reached the model");
+            using (var kill = Process.Start("kill", ["-INT", process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)])!)
+            {
+                await kill.WaitForExitAsync();
+            }
+
+            using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(90));
+            await process.WaitForExitAsync(timeout.Token);
+        }
+        finally
+        {
+            release.Set();
+            if (!process.HasExited)
+            {
+                process.Kill(entireProcessTree: true);
+            }
+        }
+
+        Assert.Equal(ExitCodes.Failure, process.ExitCode);
+        Assert.Contains("interrupted after 2 cases", await stderr, StringComparison.Ordinal);
+        var partial = Results(Path.Combine(_work, "sigint"));
+        Assert.True(partial["partial"]!.GetValue<bool>());
+        Assert.Equal(["a", "b"], partial["cases"]!.AsArray().Select(c => c!["id"]!.GetValue<string>()));
+    }
+
+    [Fact]
     public async Task A_model_that_refuses_the_key_stops_the_run_with_exit_3_and_a_partial_report()
     {
         await using var refusing = await FakeModelServer.StartAsync(new FakeModelServerOptions { ExpectedApiKey = "the-right-key" });
