@@ -136,31 +136,22 @@ public sealed partial class GitHubGateway
         }
     }
 
-    public async Task AddReviewCommentReactionAsync(long installationId, RepoRef repo, long commentId, string content, CancellationToken cancellationToken = default)
-    {
-        ArgumentNullException.ThrowIfNull(repo);
-        var client = Start(installationId, cancellationToken);
-        try
-        {
-            await client.Api.Post<ReactionResponse>(RepoUri(repo, $"pulls/comments/{commentId}/reactions"),
-                new ReactionRequest { Content = content }, cancellationToken);
-        }
-        catch (Exception ex) when (Translate(installationId, $"POST reaction on review comment {commentId} in {repo}", ex, cancellationToken) is { } mapped)
-        {
-            throw mapped;
-        }
-    }
+    public Task AddReviewCommentReactionAsync(long installationId, RepoRef repo, long commentId, string content, CancellationToken cancellationToken = default) =>
+        AddReactionAsync(installationId, repo, $"pulls/comments/{commentId}/reactions", content, $"review comment {commentId}", cancellationToken);
 
-    public async Task AddIssueCommentReactionAsync(long installationId, RepoRef repo, long commentId, string content, CancellationToken cancellationToken = default)
+    public Task AddIssueCommentReactionAsync(long installationId, RepoRef repo, long commentId, string content, CancellationToken cancellationToken = default) =>
+        AddReactionAsync(installationId, repo, $"issues/comments/{commentId}/reactions", content, $"comment {commentId}", cancellationToken);
+
+    /// <summary>One reaction on a review comment or an issue comment: the same call on two paths.</summary>
+    private async Task AddReactionAsync(long installationId, RepoRef repo, string path, string content, string what, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(repo);
         var client = Start(installationId, cancellationToken);
         try
         {
-            await client.Api.Post<ReactionResponse>(RepoUri(repo, $"issues/comments/{commentId}/reactions"),
-                new ReactionRequest { Content = content }, cancellationToken);
+            await client.Api.Post<ReactionResponse>(RepoUri(repo, path), new ReactionRequest { Content = content }, cancellationToken);
         }
-        catch (Exception ex) when (Translate(installationId, $"POST reaction on comment {commentId} in {repo}", ex, cancellationToken) is { } mapped)
+        catch (Exception ex) when (Translate(installationId, $"POST reaction on {what} in {repo}", ex, cancellationToken) is { } mapped)
         {
             throw mapped;
         }
