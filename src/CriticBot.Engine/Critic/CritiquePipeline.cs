@@ -29,6 +29,9 @@ internal sealed record PipelineSettings
 
     public string? Tenant { get; init; }
 
+    /// <summary>Draw a chunk's samples in waves and stop once more could not change its outcome (see <see cref="HighlightSelector.IsSettled"/>).</summary>
+    public bool AdaptiveSampling { get; init; }
+
     public ModelPrices Prices { get; init; } = ModelPrices.None;
     public string? PricedModel { get; init; }
 
@@ -48,11 +51,23 @@ internal sealed class CritiquePipeline(ICriticModel model, IHighlightScorer scor
     {
         var promptRecords = chunks.Select(c => new PromptRecord(c.Index, prompts.Build(c.Text, settings.Guidance))).ToList();
 
+        // Ground each highlight in what its sample was shown: the parts of files in its own chunk
+        // (a large file may be split over several chunks, each holding different hunks).
+        var grounding = chunks.ToDictionary(c => c.Index, c => new GroundingIndex(c.Files));
+        var selector = new HighlightSelector(scorer);
+        var selection = new SelectionSettings
+        {
+            Precision = settings.Precision,
+            MaxComments = settings.MaxComments,
+            Samples = settings.Samples,
+        };
+
         IReadOnlyList<CritiqueSample> samples = [];
+        IReadOnlyList<ChunkSampling> sampling = [];
         if (chunks.Count > 0 && settings.Samples > 0)
         {
             using var sampler = new CritiqueSampler(model, settings.MaxConcurrency, time);
-            samples = await sampler.SampleAsync(
+            var sampled = await sampler.SampleChunksAsync(
                 [.. promptRecords.Select(p => (p.ChunkIndex, p.Prompt))],
                 new SamplingSettings
                 {
@@ -61,13 +76,14 @@ internal sealed class CritiquePipeline(ICriticModel model, IHighlightScorer scor
                     MaxOutputTokens = settings.MaxOutputTokens,
                     MaxCalls = settings.MaxModelCalls,
                     Tenant = settings.Tenant,
+                    IsSettled = settings.AdaptiveSampling
+                        ? (chunkIndex, drawn) => selector.IsSettled(GroupsOf(drawn, grounding[chunkIndex]), settings.Samples - drawn.Count, selection)
+                        : null,
                 },
                 cancellationToken);
+            (samples, sampling) = (sampled.Samples, sampled.Chunks);
         }
 
-        // Ground each highlight in what its sample was shown: the parts of files in its own chunk
-        // (a large file may be split over several chunks, each holding different hunks).
-        var grounding = chunks.ToDictionary(c => c.Index, c => new GroundingIndex(c.Files));
         var candidates = new List<(int Id, CritiqueSample Sample, int Position, RawHighlight Raw, GroundingResult Grounding)>();
         foreach (var sample in samples)
         {
@@ -88,12 +104,7 @@ internal sealed class CritiquePipeline(ICriticModel model, IHighlightScorer scor
                 Highlight = c.Raw,
                 Anchor = c.Grounding.Anchor!,
             }));
-        var selected = new HighlightSelector(scorer).Select(groups, new SelectionSettings
-        {
-            Precision = settings.Precision,
-            MaxComments = settings.MaxComments,
-            Samples = settings.Samples,
-        });
+        var selected = selector.Select(groups, selection);
 
         var sanitizer = new OutputSanitizer(settings.RepositoryHost, repository: settings.Repository);
         var comments = selected
@@ -138,7 +149,33 @@ internal sealed class CritiquePipeline(ICriticModel model, IHighlightScorer scor
             Prompts = promptRecords,
             SampleFailures = [.. samples.Where(s => s.Failed).Select(s => new SampleFailure(s.ChunkIndex, s.SampleIndex, s.Error ?? "no usable answer"))],
             ModelCalls = calls,
+            Sampling = sampling,
         };
+    }
+
+    /// <summary>The places one chunk's samples so far flagged, grouped as the final selection groups them.</summary>
+    private static IReadOnlyList<HighlightGroup> GroupsOf(IReadOnlyList<CritiqueSample> drawn, GroundingIndex grounding)
+    {
+        var grounded = new List<GroundedHighlight>();
+        foreach (var sample in drawn)
+        {
+            foreach (var highlight in sample.Highlights)
+            {
+                if (grounding.Ground(highlight) is { IsGrounded: true, Anchor: { } anchor })
+                {
+                    grounded.Add(new GroundedHighlight
+                    {
+                        CandidateId = grounded.Count,
+                        ChunkIndex = sample.ChunkIndex,
+                        SampleIndex = sample.SampleIndex,
+                        Highlight = highlight,
+                        Anchor = anchor,
+                    });
+                }
+            }
+        }
+
+        return HighlightSelector.Group(grounded);
     }
 
     /// <summary>

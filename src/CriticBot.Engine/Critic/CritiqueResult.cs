@@ -220,4 +220,7 @@ public sealed record CritiqueResult
 
     /// <summary>Every model call, ordered by chunk, sample and attempt.</summary>
     public IReadOnlyList<ModelCallRecord> ModelCalls { get; init; } = [];
+
+    /// <summary>Per chunk, in chunk order: how many samples were drawn and why no more (adaptive sampling).</summary>
+    public IReadOnlyList<ChunkSampling> Sampling { get; init; } = [];
 }

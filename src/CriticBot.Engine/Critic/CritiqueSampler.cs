@@ -1,5 +1,6 @@
 using CriticBot.Engine.Model;
 using CriticBot.Engine.Prompting;
+using CriticBot.Engine.Selection;
 
 namespace CriticBot.Engine.Critic;
 
@@ -41,6 +42,21 @@ public sealed record SamplingSettings
 
     /// <summary>Passed on as <see cref="ModelRequest.Tenant"/>.</summary>
     public string? Tenant { get; init; }
+
+    /// <summary>
+    /// Null: every chunk draws all <see cref="Samples"/> at once. Otherwise adaptive sampling: a chunk draws waves of
+    /// <see cref="AdaptiveSampling.WaveSize"/> and stops early once this says true for its samples so far (chunk
+    /// index, the samples drawn, usable or failed). It is asked only after a wave with at least a wave's worth of
+    /// usable samples, and only while samples are left.
+    /// </summary>
+    public Func<int, IReadOnlyList<CritiqueSample>, bool>? IsSettled { get; init; }
+}
+
+/// <summary>Every sample drawn, ordered by chunk then sample index, and how each chunk's sampling ended.</summary>
+public sealed record SamplingResult
+{
+    public required IReadOnlyList<CritiqueSample> Samples { get; init; }
+    public required IReadOnlyList<ChunkSampling> Chunks { get; init; }
 }
 
 /// <summary>
@@ -48,7 +64,9 @@ public sealed record SamplingSettings
 /// temperature; the API's <c>n</c> is never used, not every compatible server honours it), all under
 /// one concurrency limit. An answer that does not parse is asked for once more; if it still does not
 /// parse, or a call fails, that sample is empty and reported. <see cref="ModelUnavailableException"/>
-/// stops everything: no other sample could succeed.
+/// stops everything: no other sample could succeed. With <see cref="SamplingSettings.IsSettled"/> a chunk draws its
+/// samples in waves and stops as soon as more could not change its outcome (adaptive sampling); sample indexes
+/// still count 0, 1, ... in drawing order, so the first samples of an adaptive run are those of a full one.
 /// </summary>
 public sealed class CritiqueSampler : IDisposable
 {
@@ -72,21 +90,27 @@ public sealed class CritiqueSampler : IDisposable
     public async Task<IReadOnlyList<CritiqueSample>> SampleAsync(
         IReadOnlyList<(int ChunkIndex, ChatPrompt Prompt)> prompts,
         SamplingSettings settings,
+        CancellationToken cancellationToken) => (await SampleChunksAsync(prompts, settings, cancellationToken)).Samples;
+
+    /// <summary>
+    /// Samples every prompt, each chunk on its own: all chunks' waves run side by side under the one concurrency
+    /// limit, so a chunk waiting for its next wave holds nobody up.
+    /// </summary>
+    public async Task<SamplingResult> SampleChunksAsync(
+        IReadOnlyList<(int ChunkIndex, ChatPrompt Prompt)> prompts,
+        SamplingSettings settings,
         CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(prompts);
         ArgumentNullException.ThrowIfNull(settings);
         using var stopAll = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+
+        // Every chunk's samples are counted as first calls, drawn or not, so a later wave never finds its calls
+        // taken by an earlier wave's retries: adaptive sampling only ever makes fewer calls than the plan.
         var retries = new RetryBudget(Math.Max(0L, settings.MaxCalls - (long)prompts.Count * settings.Samples));
-        var tasks = new List<Task<CritiqueSample>>();
-        foreach (var (chunkIndex, prompt) in prompts)
-        {
-            var promptSha256 = prompt.Sha256;
-            for (var sample = 0; sample < settings.Samples; sample++)
-            {
-                tasks.Add(RunSampleAsync(chunkIndex, sample, prompt, promptSha256, settings, retries, stopAll));
-            }
-        }
+        var tasks = prompts
+            .Select(p => SampleChunkAsync(p.ChunkIndex, p.Prompt, settings, retries, stopAll))
+            .ToList();
 
         try
         {
@@ -108,7 +132,65 @@ public sealed class CritiqueSampler : IDisposable
             throw;
         }
 
-        return [.. tasks.Select(t => t.Result).OrderBy(s => s.ChunkIndex).ThenBy(s => s.SampleIndex)];
+        var chunks = tasks.Select(t => t.Result).OrderBy(c => c.Sampling.ChunkIndex).ToList();
+        return new SamplingResult
+        {
+            Samples = [.. chunks.SelectMany(c => c.Samples.OrderBy(s => s.SampleIndex))],
+            Chunks = [.. chunks.Select(c => c.Sampling)],
+        };
+    }
+
+    private async Task<(IReadOnlyList<CritiqueSample> Samples, ChunkSampling Sampling)> SampleChunkAsync(
+        int chunkIndex, ChatPrompt prompt, SamplingSettings settings, RetryBudget retries, CancellationTokenSource stopAll)
+    {
+        var promptSha256 = prompt.Sha256;
+        var drawn = new List<CritiqueSample>();
+        ChunkSampling Outcome(SamplingStop stop) => new() { ChunkIndex = chunkIndex, Drawn = drawn.Count, Maximum = settings.Samples, Stop = stop };
+
+        if (settings.IsSettled is not { } isSettled)
+        {
+            var all = Enumerable.Range(0, settings.Samples)
+                .Select(sample => RunSampleAsync(chunkIndex, sample, prompt, promptSha256, settings, retries, stopAll))
+                .ToList();
+            drawn.AddRange(await WhenAllOrUnavailable(all));
+            return (drawn, Outcome(SamplingStop.AllDrawn));
+        }
+
+        while (AdaptiveSampling.NextWave(drawn.Count, settings.Samples) is var wave and > 0)
+        {
+            var first = drawn.Count;
+            var waveTasks = Enumerable.Range(first, wave)
+                .Select(sample => RunSampleAsync(chunkIndex, sample, prompt, promptSha256, settings, retries, stopAll))
+                .ToList();
+            drawn.AddRange(await WhenAllOrUnavailable(waveTasks));
+
+            // A failed sample says nothing about the places: settle only on a wave's worth of usable answers.
+            var usable = drawn.Count(s => !s.Failed);
+            if (drawn.Count < settings.Samples && usable >= Math.Min(AdaptiveSampling.WaveSize, settings.Samples) && isSettled(chunkIndex, drawn))
+            {
+                return (drawn, Outcome(SamplingStop.Settled));
+            }
+        }
+
+        return (drawn, Outcome(SamplingStop.MaxSamples));
+    }
+
+    /// <summary>All the samples of a wave; when one found the model unavailable, that (not a sibling's cancellation) is thrown.</summary>
+    private static async Task<CritiqueSample[]> WhenAllOrUnavailable(List<Task<CritiqueSample>> tasks)
+    {
+        try
+        {
+            return await Task.WhenAll(tasks);
+        }
+        catch (Exception)
+        {
+            if (tasks.Where(t => t.IsFaulted).SelectMany(t => t.Exception!.InnerExceptions).OfType<ModelUnavailableException>().FirstOrDefault() is { } unavailable)
+            {
+                throw unavailable;
+            }
+
+            throw;
+        }
     }
 
     private async Task<CritiqueSample> RunSampleAsync(

@@ -185,6 +185,53 @@ public sealed class HighlightSelector
             .ThenBy(r => r.Group.Id)];
     }
 
+    /// <summary>
+    /// Whether the threshold decision on every group of one chunk is already certain, whatever support the
+    /// <paramref name="samplesLeft"/> samples not drawn yet could add: each group is scored by this selector's own
+    /// scorer at every support from what it has to that plus <paramref name="samplesLeft"/> (each sample flags a place
+    /// at most once), at <see cref="SelectionSettings.Samples"/> (the maximum, as the final selection does), and is
+    /// settled when all of those scores fall on the same side of <see cref="SelectionSettings.Precision"/>. Two
+    /// things are held as they are, and are the bet adaptive sampling makes (docs/performance.md): a group keeps the
+    /// severity its members voted for, and a place that no drawn sample flagged stays unflagged. The comment limit is
+    /// not part of the test; it ranks what passed, over every chunk, afterwards.
+    /// </summary>
+    public bool IsSettled(IReadOnlyList<HighlightGroup> groups, int samplesLeft, SelectionSettings settings)
+    {
+        ArgumentNullException.ThrowIfNull(groups);
+        ArgumentNullException.ThrowIfNull(settings);
+        if (samplesLeft <= 0)
+        {
+            return true;
+        }
+
+        foreach (var group in groups)
+        {
+            var passesNow = Passes(group, settings);
+            for (var more = 1; more <= samplesLeft; more++)
+            {
+                if (Passes(WithMoreSupport(group, more), settings) != passesNow)
+                {
+                    return false;
+                }
+            }
+        }
+
+        return true;
+    }
+
+    private bool Passes(HighlightGroup group, SelectionSettings settings) =>
+        Math.Round(_scorer.Score(group, settings.Samples), 6) >= settings.Precision;
+
+    /// <summary>The group as it would be if <paramref name="more"/> further samples flagged it with its own severity.</summary>
+    private static HighlightGroup WithMoreSupport(HighlightGroup group, int more) => group with
+    {
+        Members = [.. group.Members, .. Enumerable.Range(1, more).Select(i => group.Representative with
+        {
+            CandidateId = -i,
+            SampleIndex = int.MinValue + i, // distinct from every drawn sample's index
+        })],
+    };
+
     private static HighlightGroup MakeGroup(int id, List<GroundedHighlight> members)
     {
         var ordered = members
