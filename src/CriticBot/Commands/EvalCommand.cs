@@ -16,6 +16,10 @@ public sealed record EvalArguments
     public string OutDirectory { get; init; } = "eval-out";
     public string? CacheDirectory { get; init; }
     public int? Samples { get; init; }
+
+    /// <summary>Null: <c>CRITICBOT_ADAPTIVE_SAMPLING</c>, else off.</summary>
+    public bool? AdaptiveSampling { get; init; }
+
     public double? Precision { get; init; }
     public bool Sweep { get; init; }
     public int Concurrency { get; init; } = 2;
@@ -43,6 +47,7 @@ public static class EvalCommand
         var output = new Option<string>("--out") { Description = "Where results.json, report.html and summary.md go.", DefaultValueFactory = _ => "eval-out" };
         var cache = new Option<string?>("--cache-dir") { Description = "The answer cache (default OUT/cache)." };
         var samples = new Option<int?>("--samples") { Description = "Critiques sampled per chunk (default CRITICBOT_SAMPLES or 3)." };
+        var adaptive = new Option<bool?>("--adaptive-sampling") { Description = "true: stop sampling a chunk once more samples could not change its comments; false: draw every sample (default CRITICBOT_ADAPTIVE_SAMPLING or false)." };
         var precision = new Option<double?>("--precision") { Description = "0..1, as for review (default 0.5)." };
         var sweep = new Option<bool>("--sweep") { Description = "Also re-select at every precision from 0 to 1 (step 0.05) from the same samples." };
         var concurrency = new Option<int>("--concurrency") { Description = "Cases reviewed at once.", DefaultValueFactory = _ => 2 };
@@ -55,7 +60,7 @@ public static class EvalCommand
         var priceOutput = new Option<double>("--price-output") { Description = "Dollars per million completion tokens.", DefaultValueFactory = _ => 0 };
 
         var command = new Command("eval", "Measure the critic on a dataset of diffs with known bugs: catch rate, false alarms, nits, cost.");
-        foreach (var option in (Option[])[dataset, output, cache, samples, precision, sweep, concurrency, limit, judge, judgeModel, noCache, tolerance, priceInput, priceOutput])
+        foreach (var option in (Option[])[dataset, output, cache, samples, adaptive, precision, sweep, concurrency, limit, judge, judgeModel, noCache, tolerance, priceInput, priceOutput])
         {
             command.Options.Add(option);
         }
@@ -83,6 +88,7 @@ public static class EvalCommand
                 OutDirectory = parse.GetValue(output)!,
                 CacheDirectory = parse.GetValue(cache),
                 Samples = parse.GetValue(samples),
+                AdaptiveSampling = parse.GetValue(adaptive),
                 Precision = parse.GetValue(precision),
                 Sweep = parse.GetValue(sweep),
                 Concurrency = parse.GetValue(concurrency),
@@ -139,8 +145,24 @@ public static class EvalCommand
             samples = parsed;
         }
 
+        var adaptive = arguments.AdaptiveSampling;
+        if (adaptive is null)
+        {
+            if (!Reviews.ReviewPipelineSettings.TryReadAdaptiveSampling(settings[Reviews.ReviewPipelineSettings.AdaptiveSamplingSetting], out var configuredAdaptive, out var adaptiveError))
+            {
+                return await FailAsync(stderr, ExitCodes.Usage, adaptiveError!);
+            }
+
+            adaptive = configuredAdaptive;
+        }
+
         var defaults = new CriticOptions();
-        var critic = defaults with { Samples = samples ?? defaults.Samples, Precision = arguments.Precision ?? defaults.Precision };
+        var critic = defaults with
+        {
+            Samples = samples ?? defaults.Samples,
+            AdaptiveSampling = adaptive ?? defaults.AdaptiveSampling,
+            Precision = arguments.Precision ?? defaults.Precision,
+        };
         if (critic.Validate() is { } criticError)
         {
             return await FailAsync(stderr, ExitCodes.Usage, criticError);

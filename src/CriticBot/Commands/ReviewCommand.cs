@@ -151,10 +151,16 @@ public static class ReviewCommand
             return (null, pricesError);
         }
 
+        if (!Reviews.ReviewPipelineSettings.TryReadAdaptiveSampling(settings[Reviews.ReviewPipelineSettings.AdaptiveSamplingSetting], out var adaptive, out var adaptiveError))
+        {
+            return (null, adaptiveError);
+        }
+
         var defaults = new CriticOptions();
         var options = defaults with
         {
             Samples = samples ?? defaults.Samples,
+            AdaptiveSampling = adaptive ?? defaults.AdaptiveSampling,
             Precision = arguments.Precision ?? defaults.Precision,
             MaxComments = arguments.MaxComments ?? defaults.MaxComments,
             Prices = prices,

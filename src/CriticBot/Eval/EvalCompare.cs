@@ -34,6 +34,13 @@ public static class EvalCompare
                 $"| {definition.Label} | {EvalReports.Format(ma["value"], definition.IsShare)} {EvalReports.Interval(ma, definition.IsShare)} | {EvalReports.Format(mb["value"], definition.IsShare)} {EvalReports.Interval(mb, definition.IsShare)} | {delta} | {significant} |\n");
         }
 
+        if (Value(a["totals"]?["tokens"]) is { } tokensA && Value(b["totals"]?["tokens"]) is { } tokensB && tokensA > 0)
+        {
+            var change = (tokensB - tokensA) / tokensA;
+            text.Append(CultureInfo.InvariantCulture,
+                $"\nTokens (prompt + completion, all cases): A {tokensA:0}, B {tokensB:0}: B sends {Math.Abs(change):0.0%} {(change <= 0 ? "fewer" : "more")}.\n");
+        }
+
         if (PairedCatchRate(a, b) is { Value: { } value, Low: { } low, High: { } high } paired)
         {
             text.Append(CultureInfo.InvariantCulture,

@@ -39,7 +39,7 @@ public static class EvalReports
         }
 
         var dataset = results["dataset"]!.AsObject();
-        text.Append(CultureInfo.InvariantCulture, $"{Num(dataset["cases_scored"])} cases ({Num(dataset["clean_cases"])} clean), {Num(dataset["bugs_with_line"])} bugs with a line; samples {Num(settings["samples"])}, precision {Num(settings["precision"])}, tolerance ±{Num(settings["tolerance"])} lines. Intervals: bootstrap 95% over cases.\n\n");
+        text.Append(CultureInfo.InvariantCulture, $"{Num(dataset["cases_scored"])} cases ({Num(dataset["clean_cases"])} clean), {Num(dataset["bugs_with_line"])} bugs with a line; samples {Num(settings["samples"])}{(settings["adaptive_sampling"]?.GetValue<bool>() == true ? " (adaptive)" : "")}, precision {Num(settings["precision"])}, tolerance ±{Num(settings["tolerance"])} lines. Intervals: bootstrap 95% over cases.\n\n");
         text.Append("| Metric | Value | 95% interval |\n|---|---:|---|\n");
         foreach (var (definition, metric) in PresentMetrics(results))
         {

@@ -26,6 +26,8 @@ public static class EvalResults
         new("calls_per_case", "Model calls per case", false),
         new("prompt_tokens_per_case", "Prompt tokens per case", false),
         new("completion_tokens_per_case", "Completion tokens per case", false),
+        new("tokens_per_case", "Tokens per case (prompt + completion)", false),
+        new("samples_per_chunk", "Samples drawn per chunk", false),
         new("cost_per_case", "Cost per case (dollars)", false),
         new("latency_ms_per_case", "Latency per case (ms)", false),
         new("judge_precision", "Judge precision (kept comments that describe a known bug)", true),
@@ -64,6 +66,7 @@ public static class EvalResults
                 ["model"] = settings.Model,
                 ["prompt_version"] = PromptBuilder.PromptVersion,
                 ["samples"] = settings.Critic.Samples,
+                ["adaptive_sampling"] = settings.Critic.AdaptiveSampling,
                 ["precision"] = settings.Critic.Precision,
                 ["max_comments"] = settings.Critic.MaxComments,
                 ["temperature"] = settings.Critic.Temperature,
@@ -99,6 +102,9 @@ public static class EvalResults
                 ["cached_calls"] = run.CachedCalls,
                 ["prompt_tokens"] = scored.Sum(c => (long)c.Result!.Usage.PromptTokens),
                 ["completion_tokens"] = scored.Sum(c => (long)c.Result!.Usage.CompletionTokens),
+                ["tokens"] = scored.Sum(c => (long)c.Result!.Usage.PromptTokens + c.Result!.Usage.CompletionTokens),
+                ["samples_drawn"] = scored.Sum(c => c.Result!.Sampling.Sum(s => s.Drawn)),
+                ["samples_max"] = scored.Sum(c => c.Result!.Sampling.Sum(s => s.Maximum)),
                 ["cost"] = Math.Round(scored.Sum(c => Cost(c.Result!, settings)), 6),
                 ["kept_comments"] = counts.Sum(c => c.Kept),
                 ["caught"] = counts.Sum(c => c.Caught),
@@ -133,6 +139,8 @@ public static class EvalResults
         yield return ("calls_per_case", bootstrap.Estimate(Bootstrap.Ratio(i => scored[i].Result!.Usage.Calls, One)));
         yield return ("prompt_tokens_per_case", bootstrap.Estimate(Bootstrap.Ratio(i => scored[i].Result!.Usage.PromptTokens, One)));
         yield return ("completion_tokens_per_case", bootstrap.Estimate(Bootstrap.Ratio(i => scored[i].Result!.Usage.CompletionTokens, One)));
+        yield return ("tokens_per_case", bootstrap.Estimate(Bootstrap.Ratio(i => (double)scored[i].Result!.Usage.PromptTokens + scored[i].Result!.Usage.CompletionTokens, One)));
+        yield return ("samples_per_chunk", bootstrap.Estimate(Bootstrap.Ratio(i => scored[i].Result!.Sampling.Sum(s => s.Drawn), i => scored[i].Result!.Sampling.Count)));
         yield return ("cost_per_case", bootstrap.Estimate(Bootstrap.Ratio(i => Cost(scored[i].Result!, settings), One)));
         yield return ("latency_ms_per_case", bootstrap.Estimate(Bootstrap.Ratio(i => scored[i].LatencyMs, One)));
         if (settings.Judge)
@@ -212,8 +220,16 @@ public static class EvalResults
             ["prompt_tokens"] = result.Usage.PromptTokens,
             ["completion_tokens"] = result.Usage.CompletionTokens,
             ["failed_samples"] = result.Usage.FailedSamples,
+            ["samples_drawn"] = result.Sampling.Sum(s => s.Drawn),
             ["cost"] = Math.Round(Cost(result, settings), 6),
         };
+        json["sampling"] = new JsonArray([.. result.Sampling.Select(s => (JsonNode)new JsonObject
+        {
+            ["chunk"] = s.ChunkIndex,
+            ["drawn"] = s.Drawn,
+            ["max"] = s.Maximum,
+            ["stop"] = StopName(s.Stop),
+        })]);
         json["comments"] = new JsonArray([.. kept.Select((c, index) => (JsonNode)new JsonObject
         {
             ["path"] = c.Path,
@@ -242,6 +258,15 @@ public static class EvalResults
             })]);
         return json;
     }
+
+    /// <summary>How a chunk's sampling ended, as results.json names it.</summary>
+    public static string StopName(SamplingStop stop) => stop switch
+    {
+        SamplingStop.AllDrawn => "all_drawn",
+        SamplingStop.Settled => "settled",
+        SamplingStop.MaxSamples => "max_samples",
+        _ => throw new ArgumentOutOfRangeException(nameof(stop), stop, null),
+    };
 
     private static double Cost(CritiqueResult result, EvalSettings settings) =>
         (result.Usage.PromptTokens * settings.PriceInput + result.Usage.CompletionTokens * settings.PriceOutput) / 1_000_000.0;

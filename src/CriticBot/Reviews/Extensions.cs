@@ -19,10 +19,12 @@ public sealed class ReviewPipelineSettings
     public GitHubAppOptions? GitHub { get; set; }
     public ModelOptions? Model { get; set; }
     public int? Samples { get; set; }
+    public bool? AdaptiveSampling { get; set; }
     public ModelPrices Prices { get; set; } = ModelPrices.None;
     public string? Error { get; set; }
 
     public const string SamplesSetting = "CRITICBOT_SAMPLES";
+    public const string AdaptiveSamplingSetting = "CRITICBOT_ADAPTIVE_SAMPLING";
 
     public static ReviewPipelineSettings Read(IConfiguration configuration)
     {
@@ -48,7 +50,31 @@ public sealed class ReviewPipelineSettings
             return new ReviewPipelineSettings { Error = pricesError };
         }
 
-        return new ReviewPipelineSettings { GitHub = gitHub, Model = model, Samples = samples, Prices = prices };
+        if (!TryReadAdaptiveSampling(configuration[AdaptiveSamplingSetting], out var adaptive, out var adaptiveError))
+        {
+            return new ReviewPipelineSettings { Error = adaptiveError };
+        }
+
+        return new ReviewPipelineSettings { GitHub = gitHub, Model = model, Samples = samples, AdaptiveSampling = adaptive, Prices = prices };
+    }
+
+    /// <summary>The one reader of <c>CRITICBOT_ADAPTIVE_SAMPLING</c>: empty means unset; otherwise <c>true</c> or <c>false</c>.</summary>
+    public static bool TryReadAdaptiveSampling(string? text, out bool? adaptive, out string? error)
+    {
+        (adaptive, error) = (null, null);
+        if (string.IsNullOrWhiteSpace(text))
+        {
+            return true;
+        }
+
+        if (!bool.TryParse(text.Trim(), out var value))
+        {
+            error = $"{AdaptiveSamplingSetting} must be true or false, not '{text}'";
+            return false;
+        }
+
+        adaptive = value;
+        return true;
     }
 
     /// <summary>
@@ -94,6 +120,7 @@ public static class ReviewsServiceCollectionExtensions
             {
                 var read = ReviewPipelineSettings.Read(configuration);
                 (settings.GitHub, settings.Model, settings.Samples, settings.Prices, settings.Error) = (read.GitHub, read.Model, read.Samples, read.Prices, read.Error);
+                settings.AdaptiveSampling = read.AdaptiveSampling;
             })
             .ValidateOnStart();
         services.AddSingleton<IValidateOptions<ReviewPipelineSettings>, ReviewPipelineSettings.Validator>();
@@ -115,6 +142,7 @@ public static class ReviewsServiceCollectionExtensions
             .Configure<IOptions<ReviewPipelineSettings>>((options, pipeline) =>
             {
                 options.Samples = pipeline.Value.Samples ?? options.Samples;
+                options.AdaptiveSampling = pipeline.Value.AdaptiveSampling ?? options.AdaptiveSampling;
                 (options.Prices, options.PricedModel) = (pipeline.Value.Prices, pipeline.Value.Model?.Model);
                 if (pipeline.Value.GitHub is { } gitHub)
                 {

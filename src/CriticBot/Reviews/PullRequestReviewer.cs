@@ -209,6 +209,7 @@ public sealed partial class PullRequestReviewer(
     private CriticOptions CriticOptionsFor(ReviewRequest request, RepositoryConfig config) => new()
     {
         Samples = _options.Samples,
+        AdaptiveSampling = _options.AdaptiveSampling,
         Precision = config.Precision ?? _options.Precision,
         MaxComments = config.MaxComments ?? _options.MaxComments,
         MaxConcurrency = _options.MaxConcurrency,

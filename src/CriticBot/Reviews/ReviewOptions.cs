@@ -13,6 +13,9 @@ public sealed class ReviewOptions
 
     public int MaxComments { get; set; } = 10;
 
+    /// <summary>Stop sampling a chunk once more samples could not change its comments (also <c>CRITICBOT_ADAPTIVE_SAMPLING</c>); see <see cref="Engine.CriticOptions.AdaptiveSampling"/>.</summary>
+    public bool AdaptiveSampling { get; set; }
+
     /// <summary>Prices per model from <c>CRITICBOT_PRICES</c> (not bound from this section: its setter is internal).</summary>
     public Engine.Model.ModelPrices Prices { get; internal set; } = Engine.Model.ModelPrices.None;
 
