@@ -25,10 +25,10 @@ public sealed record CriticOptions
     public int MaxComments { get; init; } = 10;
 
     /// <summary>
-    /// Draw each chunk's samples in waves of two and stop as soon as further samples could not move any place the
-    /// drawn ones flagged across the precision (<see cref="HighlightSelector.IsSettled"/>), with <see cref="Samples"/>
-    /// as the maximum. Off by default: it saves about a third of the tokens at 3 samples, and bets that a place no
-    /// sample of the first wave flagged is not there (docs/performance.md measures what that costs).
+    /// Draw a majority of each chunk's samples first and the rest only if further samples could still move a place
+    /// the drawn ones flagged across the precision (<see cref="HighlightSelector.IsSettled"/>), with
+    /// <see cref="Samples"/> as the maximum. Off by default: it saves about a third of the tokens, and bets that a
+    /// place no sample of the first wave flagged is not there (docs/performance.md measures what that costs).
     /// </summary>
     public bool AdaptiveSampling { get; init; }
 

@@ -29,7 +29,7 @@ internal sealed record PipelineSettings
 
     public string? Tenant { get; init; }
 
-    /// <summary>Draw a chunk's samples in waves and stop once more could not change its outcome (see <see cref="HighlightSelector.IsSettled"/>).</summary>
+    /// <summary>Draw a majority of a chunk's samples first, the rest only if they could change its outcome (see <see cref="HighlightSelector.IsSettled"/>).</summary>
     public bool AdaptiveSampling { get; init; }
 
     public ModelPrices Prices { get; init; } = ModelPrices.None;

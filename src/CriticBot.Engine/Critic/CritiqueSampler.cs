@@ -44,10 +44,10 @@ public sealed record SamplingSettings
     public string? Tenant { get; init; }
 
     /// <summary>
-    /// Null: every chunk draws all <see cref="Samples"/> at once. Otherwise adaptive sampling: a chunk draws waves of
-    /// <see cref="AdaptiveSampling.WaveSize"/> and stops early once this says true for its samples so far (chunk
-    /// index, the samples drawn, usable or failed). It is asked only after a wave with at least a wave's worth of
-    /// usable samples, and only while samples are left.
+    /// Null: every chunk draws all <see cref="Samples"/> at once. Otherwise adaptive sampling: a chunk draws its
+    /// <see cref="AdaptiveSampling.FirstWave"/> and stops there when this says true for those samples (chunk index,
+    /// the samples drawn, usable or failed), else draws the rest. It is asked only when as many samples as the first
+    /// wave gave a usable answer (a failed sample is no evidence either way), and only while samples are left.
     /// </summary>
     public Func<int, IReadOnlyList<CritiqueSample>, bool>? IsSettled { get; init; }
 }
@@ -166,7 +166,7 @@ public sealed class CritiqueSampler : IDisposable
 
             // A failed sample says nothing about the places: settle only on a wave's worth of usable answers.
             var usable = drawn.Count(s => !s.Failed);
-            if (drawn.Count < settings.Samples && usable >= Math.Min(AdaptiveSampling.WaveSize, settings.Samples) && isSettled(chunkIndex, drawn))
+            if (drawn.Count < settings.Samples && usable >= AdaptiveSampling.FirstWave(settings.Samples) && isSettled(chunkIndex, drawn))
             {
                 return (drawn, Outcome(SamplingStop.Settled));
             }

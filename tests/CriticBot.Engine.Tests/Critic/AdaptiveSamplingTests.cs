@@ -111,16 +111,35 @@ public sealed class AdaptiveSamplingTests
     }
 
     [Fact]
-    public async Task Disagreement_draws_another_wave_and_stops_as_soon_as_it_settles()
+    public async Task Of_five_samples_three_come_first_and_the_rest_only_where_they_disagree()
     {
-        // Of 5 samples a bug needs 2 (0.58); one of two is not enough (0.44) and three more could carry it: a second
-        // wave. After it the bug has 3 of 4 drawn and passes whatever the fifth says: stop at 4.
-        var model = new CallOrderModel(Bug, Nothing, Bug, Bug, Nothing);
-        var result = await RunAsync(model, Settings(5));
+        // Of 5 samples a bug needs 2 (0.58). Two of the first three: kept whatever the other two say, so stop at 3.
+        var agreeing = new CallOrderModel(Bug, Bug, Nothing);
+        var settled = await RunAsync(agreeing, Settings(5));
+        Assert.Equal(3, agreeing.Calls);
+        Assert.Equal((3, 5, SamplingStop.Settled), (settled.Sampling[0].Drawn, settled.Sampling[0].Maximum, settled.Sampling[0].Stop));
+        Assert.Equal(2, Assert.Single(settled.Comments).Support);
 
-        Assert.Equal(4, model.Calls);
-        Assert.Equal((4, 5, SamplingStop.Settled), (result.Sampling[0].Drawn, result.Sampling[0].Maximum, result.Sampling[0].Stop));
-        Assert.Equal(3, Assert.Single(result.Comments).Support);
+        // One of three (0.44) could still become three of five: both others are drawn, at once.
+        var disagreeing = new CallOrderModel(Bug, Nothing, Nothing, Bug, Nothing);
+        var drawnAll = await RunAsync(disagreeing, Settings(5));
+        Assert.Equal(5, disagreeing.Calls);
+        Assert.Equal((5, SamplingStop.MaxSamples), (drawnAll.Sampling[0].Drawn, drawnAll.Sampling[0].Stop));
+        Assert.Equal(2, Assert.Single(drawnAll.Comments).Support);
+    }
+
+    [Theory]
+    [InlineData(1, 1)]
+    [InlineData(2, 2)]
+    [InlineData(3, 2)]
+    [InlineData(4, 3)]
+    [InlineData(5, 3)]
+    [InlineData(20, 11)]
+    public void The_first_wave_is_a_majority_of_the_maximum(int maximum, int firstWave)
+    {
+        Assert.Equal(firstWave, AdaptiveSampling.FirstWave(maximum));
+        Assert.Equal(maximum - firstWave, AdaptiveSampling.NextWave(firstWave, maximum));
+        Assert.Equal(0, AdaptiveSampling.NextWave(maximum, maximum));
     }
 
     [Fact]
