@@ -3,7 +3,9 @@
 #   1. the incremental push against the first review (prompt characters and o200k tokens at the fake model),
 #   2. `criticbot review --dry-run --format json` on a 52 MiB synthetic diff against npm's parse-diff in a whole
 #      Node process on the same file (parse-diff is installed into a temporary folder, never committed),
-#   3. diff parsing throughput and allocation (BenchmarkDotNet).
+#   3. diff parsing throughput and allocation (BenchmarkDotNet),
+#   4. with HUMANEVALPACK=PATH/TO/python.jsonl set: adaptive sampling against every sample, with `criticbot eval` and
+#      a fake critic of known behaviour (benchmarks/eval/adaptive-sampling.sh), at 3 and at 5 samples.
 # On a shared machine run it when it is quiet, or read each pair (ours, baseline) as measured back to back.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -40,3 +42,9 @@ fi
 
 echo "== 3. diff parsing (BenchmarkDotNet)"
 dotnet run -c Release --no-build --project benchmarks/CriticBot.Benchmarks -- --filter '*DiffParsing*'
+
+if [ -n "${HUMANEVALPACK:-}" ]; then
+  echo "== 4. adaptive sampling vs every sample (criticbot eval, fake critic)"
+  bash benchmarks/eval/adaptive-sampling.sh "$HUMANEVALPACK" 3
+  bash benchmarks/eval/adaptive-sampling.sh "$HUMANEVALPACK" 5
+fi

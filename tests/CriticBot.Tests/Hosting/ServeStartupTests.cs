@@ -57,6 +57,7 @@ public sealed class ServeStartupTests : IDisposable
     [InlineData("CRITICBOT_WEBHOOK_MAX_CONCURRENT_LARGE_BODIES", "100000", "CRITICBOT_WEBHOOK_MAX_CONCURRENT_LARGE_BODIES")]
     [InlineData("CRITICBOT_WEBHOOK_BODY_TIMEOUT_SECONDS", "NaN", "CRITICBOT_WEBHOOK_BODY_TIMEOUT_SECONDS")]
     [InlineData("CRITICBOT_SAMPLES", "0", "CRITICBOT_SAMPLES")]
+    [InlineData("CRITICBOT_ADAPTIVE_SAMPLING", "sometimes", "CRITICBOT_ADAPTIVE_SAMPLING must be true or false")]
     [InlineData("GitHub:MaxAttempts", "0", "GitHub:MaxAttempts")]
     public async Task A_missing_or_invalid_setting_refuses_to_start_with_one_line_naming_it(string setting, string? value, string named)
     {
