@@ -3,7 +3,9 @@
 #   1. the incremental push against the first review (prompt characters and o200k tokens at the fake model),
 #   2. `criticbot review --dry-run --format json` on a 52 MiB synthetic diff against npm's parse-diff in a whole
 #      Node process on the same file (parse-diff is installed into a temporary folder, never committed),
-#   3. diff parsing throughput and allocation (BenchmarkDotNet).
+#   3. diff parsing throughput and allocation (BenchmarkDotNet),
+#   4. many reviews at once: `criticbot serve` reviewing 50 pull requests of 100 files (GitHub simulator, fake model
+#      with 0.3-2.5 s latency) while a stream of signed deliveries times intake; memory from /proc and /metrics.
 # On a shared machine run it when it is quiet, or read each pair (ours, baseline) as measured back to back.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -40,3 +42,6 @@ fi
 
 echo "== 3. diff parsing (BenchmarkDotNet)"
 dotnet run -c Release --no-build --project benchmarks/CriticBot.Benchmarks -- --filter '*DiffParsing*'
+
+echo "== 4. many reviews at once (50 pull requests of 100 files; intake p99 and memory)"
+scripts/serve-load.sh
