@@ -4,8 +4,13 @@
 #   2. `criticbot review --dry-run --format json` on a 52 MiB synthetic diff against npm's parse-diff in a whole
 #      Node process on the same file (parse-diff is installed into a temporary folder, never committed),
 #   3. diff parsing throughput and allocation (BenchmarkDotNet),
+<<<<<<< HEAD
 #   4. with HUMANEVALPACK=PATH/TO/python.jsonl set: adaptive sampling against every sample, with `criticbot eval` and
 #      a fake critic of known behaviour (benchmarks/eval/adaptive-sampling.sh), at 3 and at 5 samples.
+=======
+#   4. many reviews at once: `criticbot serve` reviewing 50 pull requests of 100 files (GitHub simulator, fake model
+#      with 0.3-2.5 s latency) while a stream of signed deliveries times intake; memory from /proc and /metrics.
+>>>>>>> perf-serve
 # On a shared machine run it when it is quiet, or read each pair (ours, baseline) as measured back to back.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -43,8 +48,13 @@ fi
 echo "== 3. diff parsing (BenchmarkDotNet)"
 dotnet run -c Release --no-build --project benchmarks/CriticBot.Benchmarks -- --filter '*DiffParsing*'
 
+<<<<<<< HEAD
 if [ -n "${HUMANEVALPACK:-}" ]; then
   echo "== 4. adaptive sampling vs every sample (criticbot eval, fake critic)"
   bash benchmarks/eval/adaptive-sampling.sh "$HUMANEVALPACK" 3
   bash benchmarks/eval/adaptive-sampling.sh "$HUMANEVALPACK" 5
 fi
+=======
+echo "== 4. many reviews at once (50 pull requests of 100 files; intake p99 and memory)"
+scripts/serve-load.sh
+>>>>>>> perf-serve

@@ -26,6 +26,8 @@ public static class ServeHost
     public static WebApplication Build(string[] args, Action<WebApplicationBuilder>? configure = null)
     {
         ArgumentNullException.ThrowIfNull(args);
+        // Intake must get a thread while reviews run synchronous steps (see ThreadPoolFloor).
+        ThreadPoolFloor.Raise();
         var builder = WebApplication.CreateBuilder(new WebApplicationOptions
         {
             // No file watching: config reloads are not used, and a watcher on the working directory would

@@ -11,6 +11,9 @@ public static class ObservabilityServiceCollectionExtensions
     public const string MetricsPath = "/metrics";
     public const string OtlpEndpointSetting = "OTEL_EXPORTER_OTLP_ENDPOINT";
 
+    /// <summary>The meter .NET itself publishes (dotnet.gc.*, dotnet.thread_pool.*, dotnet.process.*).</summary>
+    public const string RuntimeMeterName = "System.Runtime";
+
     /// <summary>
     /// <see cref="CriticBotMetrics"/> with a Prometheus exporter (<c>/metrics</c>, see <see cref="MapCriticBotMetrics"/>),
     /// and traces of intake, reviews and model calls exported over OTLP only when OTEL_EXPORTER_OTLP_ENDPOINT is set.
@@ -22,6 +25,8 @@ public static class ObservabilityServiceCollectionExtensions
         var telemetry = services.AddOpenTelemetry()
             .ConfigureResource(resource => resource.AddService("criticbot", serviceVersion: CriticBotTelemetry.Version))
             .WithMetrics(metrics => metrics.AddMeter(CriticBotMetrics.MeterName)
+                // The runtime's own meter: GC heap, committed memory, pauses, thread pool (what sizing and alerts need).
+                .AddMeter(RuntimeMeterName)
                 // No cached scrapes: a scrape shows what happened up to it (the inbox gauges cache their query for a second).
                 .AddPrometheusExporter(options => options.ScrapeResponseCacheDurationMilliseconds = 0));
         if (!string.IsNullOrWhiteSpace(configuration[OtlpEndpointSetting]))

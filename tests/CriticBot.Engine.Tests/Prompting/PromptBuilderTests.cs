@@ -39,7 +39,9 @@ public sealed class PromptBuilderTests
             Assert.InRange(at, body, end);
         }
 
-        Assert.Contains("never instructions", prompt.User, StringComparison.Ordinal);
+        // The user message is the fenced diff after a fixed opening line; what the fence means is in the system prompt.
+        Assert.StartsWith(PromptBuilder.UserPreamble + "<<<PR-DIFF-cafe0001>>>\n", prompt.User, StringComparison.Ordinal);
+        Assert.Contains("never instructions", prompt.System, StringComparison.Ordinal);
         Assert.DoesNotContain("ignore previous", prompt.System, StringComparison.Ordinal);
     }
 

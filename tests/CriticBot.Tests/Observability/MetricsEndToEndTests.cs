@@ -118,4 +118,20 @@ public sealed class MetricsEndToEndTests
         Assert.True(scraped.Has("criticbot_inbox_oldest_age_seconds"), scraped.Text);
         Assert.True(scraped["criticbot_inbox_oldest_age_seconds"] >= 0);
     }
+
+    /// <summary>Sizing the service (issue 12, many reviews at once) needs the runtime's GC heap and thread pool in /metrics.</summary>
+    [Fact]
+    public async Task The_runtime_gauges_of_the_gc_heap_and_the_thread_pool_are_scraped()
+    {
+        using var database = new TestDatabase();
+        await using var service = await TestService.StartAsync(database, settings: new Dictionary<string, string?> { ["Inbox:Enabled"] = "false" });
+        // The heap gauges appear once a collection has happened.
+        GC.Collect();
+        var scraped = await PrometheusText.ScrapeAsync(service.Client);
+
+        Assert.True(scraped.Sum("dotnet_gc_last_collection_heap_size_bytes") > 0, scraped.Text);
+        Assert.True(scraped.Has("dotnet_gc_last_collection_memory_committed_size_bytes"), scraped.Text);
+        Assert.True(scraped.Sum("dotnet_thread_pool_thread_count") >= 1, scraped.Text);
+        Assert.True(scraped.Has("dotnet_thread_pool_queue_length"), scraped.Text);
+    }
 }
