@@ -63,7 +63,7 @@ public static class ChunkRenderer
 
     internal static string RenderLine(DiffLine line)
     {
-        var builder = new StringBuilder(line.Text.Length + 12);
+        var builder = new StringBuilder();
         AppendLine(builder, line);
         return builder.ToString();
     }
@@ -132,6 +132,8 @@ public static class ChunkRenderer
             DiffLineKind.Removed => ('-', line.OldLine),
             _ => (' ', line.NewLine),
         };
-        builder.Append(marker).Append(number).Append(" | ").Append(line.Text).Append('\n');
+        builder.Append(marker).Append(number).Append(" | ");
+        line.AppendTextTo(builder);
+        builder.Append('\n');
     }
 }
