@@ -1,5 +1,4 @@
 using System.Globalization;
-using System.Text;
 using CriticBot.Engine.Diff;
 
 namespace CriticBot.Engine.Chunking;
@@ -38,7 +37,7 @@ public sealed class DiffChunker(ITokenCounter counter)
 
             filesReviewed++;
             hunksReviewed += file.Hunks.Count;
-            var wholeCost = _counter.Count(ChunkRenderer.RenderFile(file));
+            var wholeCost = _counter.CountRendered(file);
             if (wholeCost <= budget)
             {
                 packer.Add(file, file.Hunks, wholeCost, headerCost: 0);
@@ -66,7 +65,7 @@ public sealed class DiffChunker(ITokenCounter counter)
         var chunksBefore = packer.ChunksStartedFor(file);
         foreach (var hunk in file.Hunks)
         {
-            var hunkCost = _counter.Count(ChunkRenderer.RenderHunk(hunk));
+            var hunkCost = _counter.CountRendered(hunk);
             if (headerCost + hunkCost <= budget)
             {
                 packer.Add(file, [hunk], hunkCost, headerCost);
@@ -106,7 +105,7 @@ public sealed class DiffChunker(ITokenCounter counter)
             if (lines.Count == 0)
                 return;
             var piece = MakePiece(hunk, lines, pieceOld, pieceNew);
-            pieces.Add((piece, _counter.Count(ChunkRenderer.RenderHunk(piece))));
+            pieces.Add((piece, _counter.CountRendered(piece)));
             lines.Clear();
             linesCost = 0;
         }
@@ -236,23 +235,11 @@ public sealed class DiffChunker(ITokenCounter counter)
         public List<DiffChunk> Finish()
         {
             var chunks = new List<DiffChunk>(_chunks.Count);
-            var text = new StringBuilder();
             for (var index = 0; index < _chunks.Count; index++)
             {
-                var entries = _chunks[index];
-                text.Clear();
-                var files = new List<FileDiff>(entries.Count);
-                foreach (var (file, hunks) in entries)
-                {
-                    var piece = PieceOf(file, hunks);
-                    if (files.Count > 0)
-                        text.Append('\n');
-                    ChunkRenderer.AppendFile(text, piece);
-                    files.Add(piece);
-                }
-
-                var rendered = text.ToString();
-                chunks.Add(new DiffChunk { Index = chunks.Count, Files = files, Text = rendered, EstimatedTokens = _costs[index] });
+                // The text is rendered when first asked for (DiffChunk.Text): a dry run never renders it.
+                var files = _chunks[index].ConvertAll(entry => PieceOf(entry.File, entry.Hunks));
+                chunks.Add(new DiffChunk { Index = chunks.Count, Files = files, EstimatedTokens = _costs[index] });
             }
 
             return chunks;

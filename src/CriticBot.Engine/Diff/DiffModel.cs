@@ -102,6 +102,22 @@ public readonly struct DiffLine : IEquatable<DiffLine>
         return false;
     }
 
+    /// <summary>The most chars the text can take (its length in the source: UTF-16 chars or UTF-8 bytes).</summary>
+    internal int MaxTextChars => _length;
+
+    /// <summary>Writes the text into <paramref name="destination"/> (at least <see cref="MaxTextChars"/> long); returns the chars written.</summary>
+    internal int CopyTextTo(Span<char> destination)
+    {
+        if (TryGetChars(out var chars))
+        {
+            chars.CopyTo(destination);
+            return chars.Length;
+        }
+
+        TryGetUtf8(out var utf8);
+        return Encoding.UTF8.GetChars(utf8, destination);
+    }
+
     /// <summary>Appends the text, decoding UTF-8 straight into the builder's room (no intermediate string for short lines).</summary>
     internal void AppendTextTo(StringBuilder builder)
     {
