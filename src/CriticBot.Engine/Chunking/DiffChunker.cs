@@ -14,6 +14,9 @@ public sealed class DiffChunker(ITokenCounter counter)
     // Tokens for the blank line between two files in one chunk.
     private const int FileSeparatorTokens = 1;
 
+    // Below this many files a diff is counted on one thread (starting more costs more than it saves).
+    private const int ParallelFiles = 64;
+
     private readonly ITokenCounter _counter = counter ?? throw new ArgumentNullException(nameof(counter));
 
     public ChunkPlan Plan(ParsedDiff diff, ChunkingOptions options)
@@ -27,9 +30,30 @@ public sealed class DiffChunker(ITokenCounter counter)
         var filesReviewed = 0;
         var hunksReviewed = 0;
 
-        foreach (var file in diff.Files)
+        // Filtering and counting each file are independent of the others: on a large diff they run on every core (when
+        // the counter allows), and the packing below, which depends on order, stays sequential and deterministic.
+        var files = diff.Files;
+        var reasons = new string?[files.Count];
+        var costs = new int[files.Count];
+        void Measure(int i)
         {
-            if (FileFilter.SkipReason(file, options) is { } reason)
+            reasons[i] = FileFilter.SkipReason(files[i], options);
+            if (reasons[i] is null)
+                costs[i] = _counter.CountRendered(files[i]);
+        }
+
+        if (_counter.IsThreadSafe && files.Count >= ParallelFiles)
+            Parallel.For(0, files.Count, Measure);
+        else
+        {
+            for (var i = 0; i < files.Count; i++)
+                Measure(i);
+        }
+
+        for (var i = 0; i < files.Count; i++)
+        {
+            var file = files[i];
+            if (reasons[i] is { } reason)
             {
                 skipped.Add(new SkippedFile(file.Path, reason));
                 continue;
@@ -37,7 +61,7 @@ public sealed class DiffChunker(ITokenCounter counter)
 
             filesReviewed++;
             hunksReviewed += file.Hunks.Count;
-            var wholeCost = _counter.CountRendered(file);
+            var wholeCost = costs[i];
             if (wholeCost <= budget)
             {
                 packer.Add(file, file.Hunks, wholeCost, headerCost: 0);

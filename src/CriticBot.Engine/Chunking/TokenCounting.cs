@@ -1,4 +1,5 @@
 using System.Buffers;
+using System.Runtime.CompilerServices;
 using CriticBot.Engine.Diff;
 using Microsoft.ML.Tokenizers;
 
@@ -8,6 +9,9 @@ namespace CriticBot.Engine.Chunking;
 public interface ITokenCounter
 {
     int Count(string text);
+
+    /// <summary>True when <see cref="Count"/> may be called from several threads at once (a large diff is then counted in parallel).</summary>
+    bool IsThreadSafe => false;
 
     /// <summary>The tokens of <see cref="ChunkRenderer.RenderFile"/>'s text for <paramref name="file"/>; a counter may skip building it.</summary>
     int CountRendered(FileDiff file) => Count(ChunkRenderer.RenderFile(file));
@@ -32,6 +36,8 @@ public sealed class TiktokenTokenCounter : ITokenCounter
     /// <summary>Starts loading the vocabulary on the thread pool (about half a second), so that it overlaps reading and parsing a diff.</summary>
     public static void StartLoading() => ThreadPool.QueueUserWorkItem(static _ => _ = Fast.Value);
 
+    public bool IsThreadSafe => true;
+
     public int Count(string text) => string.IsNullOrEmpty(text) ? 0 : Fast.Value.Count(text);
 
     public int CountRendered(FileDiff file)
@@ -43,6 +49,7 @@ public sealed class TiktokenTokenCounter : ITokenCounter
         return total;
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public int CountRendered(DiffHunk hunk)
     {
         ArgumentNullException.ThrowIfNull(hunk);

@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Runtime.CompilerServices;
 
 namespace CriticBot.Engine.Diff;
 
@@ -65,6 +66,7 @@ internal sealed class DiffBuilder(object source)
     /// the line starts in the source and <paramref name="textLength"/> the length of its text after the marker. When it
     /// returns false the caller passes the same line to <see cref="AcceptOtherLine"/>.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public bool TryAcceptBodyLine(int marker, int lineStart, int textLength)
     {
         _lineNumber++;

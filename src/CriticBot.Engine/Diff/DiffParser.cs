@@ -1,4 +1,5 @@
 using System.Buffers;
+using System.Runtime.CompilerServices;
 using System.Text;
 
 namespace CriticBot.Engine.Diff;
@@ -27,6 +28,7 @@ public static class DiffParser
         return builder.Finish();
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void FeedLines(DiffBuilder builder, string text)
     {
         var all = text.AsSpan();
@@ -63,6 +65,7 @@ public static class DiffParser
     /// <summary>As <see cref="Parse(byte[])"/> on a copy of the bytes (the parsed diff must outlive the span).</summary>
     public static ParsedDiff Parse(ReadOnlySpan<byte> utf8) => ParseUtf8(utf8.ToArray(), 0, utf8.Length);
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static ParsedDiff ParseUtf8(byte[] source, int start, int length)
     {
         var position = start;
