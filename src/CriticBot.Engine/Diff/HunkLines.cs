@@ -11,6 +11,10 @@ internal sealed class HunkLines : IReadOnlyList<DiffLine>
 {
     private readonly object _source;
 
+    // The source by type, so that reading a line's marker needs no type test.
+    private readonly string? _text;
+    private readonly byte[]? _utf8;
+
     // Per line: [2i] where the line starts in the source (its marker), [2i + 1] the length of its text after the marker.
     private readonly int[] _lines;
     private readonly int _oldStart;
@@ -22,6 +26,8 @@ internal sealed class HunkLines : IReadOnlyList<DiffLine>
     public HunkLines(object source, int[] lines, int oldStart, int newStart)
     {
         _source = source;
+        _text = source as string;
+        _utf8 = source as byte[];
         _lines = lines;
         _oldStart = oldStart;
         _newStart = newStart;
@@ -69,11 +75,9 @@ internal sealed class HunkLines : IReadOnlyList<DiffLine>
     private DiffLineKind KindAt(int index)
     {
         var start = _lines[2 * index];
-        return _source switch
-        {
-            string text => start < text.Length ? KindOf(text[start]) : DiffLineKind.Context,
-            _ => start < ((byte[])_source).Length ? KindOf(((byte[])_source)[start]) : DiffLineKind.Context,
-        };
+        if (_text is not null)
+            return start < _text.Length ? KindOf(_text[start]) : DiffLineKind.Context;
+        return start < _utf8!.Length ? KindOf(_utf8[start]) : DiffLineKind.Context;
     }
 
     private DiffLine Make(int index, DiffLineKind kind, int oldLine, int newLine)
