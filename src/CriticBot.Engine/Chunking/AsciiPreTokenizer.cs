@@ -154,13 +154,13 @@ internal sealed class AsciiPreTokenizer(TiktokenTokenizer tokenizer)
     {
         private const int MaxProbes = 8;
         private const int MaxEntries = 1 << 18;
-        private static readonly uint Seed = (uint)Random.Shared.Next();
+        private readonly uint _seed = (uint)Random.Shared.Next();
 
         private string?[] _keys = new string?[1 << 12];
         private int[] _counts = new int[1 << 12];
         private int _entries;
 
-        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
         public int Find(ReadOnlySpan<char> piece)
         {
             var mask = _keys.Length - 1;
@@ -226,10 +226,10 @@ internal sealed class AsciiPreTokenizer(TiktokenTokenizer tokenizer)
         }
 
         // FNV-1a from a per-process random start: cheap on pre-tokens of a few characters.
-        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-        private static uint Hash(ReadOnlySpan<char> text)
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        private uint Hash(ReadOnlySpan<char> text)
         {
-            var hash = 2166136261u ^ Seed;
+            var hash = 2166136261u ^ _seed;
             foreach (var c in text)
                 hash = (hash ^ c) * 16777619u;
             return hash ^ (hash >> 15);
