@@ -16,7 +16,7 @@ internal sealed class AsciiPreTokenizer(TiktokenTokenizer tokenizer)
     // Pre-tokens longer than this are counted directly and not remembered.
     private const int MaxCachedLength = 32;
 
-    // Each thread keeps its own table (no locks while counting a diff on every core).
+    // Each thread keeps its own table (no locks while counting a diff on every core); at most 64 K entries, a few MB.
     [ThreadStatic]
     private static PreTokenTable? t_table;
 
@@ -153,7 +153,7 @@ internal sealed class AsciiPreTokenizer(TiktokenTokenizer tokenizer)
     private sealed class PreTokenTable
     {
         private const int MaxProbes = 8;
-        private const int MaxEntries = 1 << 18;
+        private const int MaxEntries = 1 << 16;
         private readonly uint _seed = (uint)Random.Shared.Next();
 
         private string?[] _keys = new string?[1 << 12];
