@@ -316,19 +316,23 @@ internal sealed class DiffBuilder(object source)
     private bool TryAcceptHunkLine(int marker, int lineStart, int textLength)
     {
         // Some tools strip the single space of an empty context line; git apply accepts that too.
+        DiffLineKind kind;
         switch (marker)
         {
             case ' ' when _oldRemaining > 0 && _newRemaining > 0:
                 _oldRemaining--;
                 _newRemaining--;
+                kind = DiffLineKind.Context;
                 break;
             case '+' when _newRemaining > 0:
                 _newRemaining--;
                 _hunkAdditions++;
+                kind = DiffLineKind.Added;
                 break;
             case '-' when _oldRemaining > 0:
                 _oldRemaining--;
                 _hunkDeletions++;
+                kind = DiffLineKind.Removed;
                 break;
             case '\\':
                 return true;
@@ -338,8 +342,14 @@ internal sealed class DiffBuilder(object source)
 
         if (_lineInts + 2 > _lines.Length)
             Array.Resize(ref _lines, _lines.Length * 2);
+        if (textLength > HunkLines.MaxTextLength)
+        {
+            _warnings.Add($"line {_lineNumber}: a line of over 1 GiB; cut to its first {HunkLines.MaxTextLength} bytes");
+            textLength = HunkLines.MaxTextLength;
+        }
+
         _lines[_lineInts] = lineStart;
-        _lines[_lineInts + 1] = textLength;
+        _lines[_lineInts + 1] = HunkLines.Pack(kind, textLength);
         _lineInts += 2;
 
         if (_oldRemaining == 0 && _newRemaining == 0)

@@ -3,19 +3,20 @@ using System.Collections;
 namespace CriticBot.Engine.Diff;
 
 /// <summary>
-/// A parsed hunk's lines as a view over the diff's text: per line only where it starts in the source and how long its
-/// text is (two ints). The kind comes from the line's first character, the line numbers from the hunk header and the
-/// kinds before it; a <see cref="DiffLine"/> is made on demand and refers to the source, never copies it.
+/// A parsed hunk's lines as a view over the diff's text: per line only where it starts in the source, and its kind and
+/// text length packed in one int (two ints a line, read in order without touching the source). The line numbers come
+/// from the hunk header and the kinds before it; a <see cref="DiffLine"/> is made on demand and refers to the source,
+/// never copies it.
 /// </summary>
 internal sealed class HunkLines : IReadOnlyList<DiffLine>
 {
     private readonly object _source;
 
-    // The source by type, so that reading a line's marker needs no type test.
-    private readonly string? _text;
-    private readonly byte[]? _utf8;
+    /// <summary>The longest text one line keeps (the rest of a longer line is cut, with a warning).</summary>
+    public const int MaxTextLength = (1 << 30) - 1;
 
-    // Per line: [2i] where the line starts in the source (its marker), [2i + 1] the length of its text after the marker.
+    // Per line: [2i] where the line starts in the source (its marker), [2i + 1] its kind (top two bits) and the length
+    // of its text after the marker.
     private readonly int[] _lines;
     private readonly int _oldStart;
     private readonly int _newStart;
@@ -26,8 +27,6 @@ internal sealed class HunkLines : IReadOnlyList<DiffLine>
     public HunkLines(object source, int[] lines, int oldStart, int newStart)
     {
         _source = source;
-        _text = source as string;
-        _utf8 = source as byte[];
         _lines = lines;
         _oldStart = oldStart;
         _newStart = newStart;
@@ -64,26 +63,14 @@ internal sealed class HunkLines : IReadOnlyList<DiffLine>
 
     IEnumerator IEnumerable.GetEnumerator() => GetEnumerator();
 
-    /// <summary>The kind from the marker; a line without one (an empty context line whose space was stripped) is context.</summary>
-    internal static DiffLineKind KindOf(int marker) => marker switch
-    {
-        '+' => DiffLineKind.Added,
-        '-' => DiffLineKind.Removed,
-        _ => DiffLineKind.Context,
-    };
+    internal static int Pack(DiffLineKind kind, int textLength) => ((int)kind << 30) | textLength;
 
-    private DiffLineKind KindAt(int index)
-    {
-        var start = _lines[2 * index];
-        if (_text is not null)
-            return start < _text.Length ? KindOf(_text[start]) : DiffLineKind.Context;
-        return start < _utf8!.Length ? KindOf(_utf8[start]) : DiffLineKind.Context;
-    }
+    private DiffLineKind KindAt(int index) => (DiffLineKind)((uint)_lines[(2 * index) + 1] >> 30);
 
     private DiffLine Make(int index, DiffLineKind kind, int oldLine, int newLine)
     {
         // A line of zero text length may have no marker at all; its text is empty either way.
-        var length = _lines[(2 * index) + 1];
+        var length = _lines[(2 * index) + 1] & MaxTextLength;
         return new DiffLine(kind, oldLine, newLine, _source, length == 0 ? 0 : _lines[2 * index] + 1, length);
     }
 
