@@ -111,6 +111,14 @@ public sealed record ReviewPlan
 
     public required int Samples { get; init; }
 
+    /// <summary>
+    /// Whether the token figures are estimates (always, today): each file or hunk is counted exactly (o200k), but a
+    /// chunk's figure is the sum of its pieces' counts plus headers and separators (within one token per piece of
+    /// counting its text whole) plus the prompt around it counted once with a stand-in fence token (errs high by up to
+    /// a few dozen tokens). The packing decisions themselves use the exact per-piece counts.
+    /// </summary>
+    public bool TokensAreEstimates => true;
+
     /// <summary>Prompt tokens one review would send: every chunk's prompt times the samples.</summary>
     public long TotalPromptTokens => PromptTokensPerChunk.Sum(t => (long)t) * Samples;
 

@@ -11,8 +11,17 @@ public sealed record DiffChunk
     public required int Index { get; init; }
     public required IReadOnlyList<FileDiff> Files { get; init; }
 
-    /// <summary>The text the model sees, in the format <see cref="ChunkRenderer"/> documents.</summary>
-    public required string Text { get; init; }
+    private string? _text;
+
+    /// <summary>
+    /// The text the model sees, in the format <see cref="ChunkRenderer"/> documents: <see cref="Files"/> rendered on first
+    /// use, one blank line between files (a dry run never needs it, and on a 50 MB diff it is 100 MB of strings).
+    /// </summary>
+    public string Text
+    {
+        get => _text ??= ChunkRenderer.RenderFiles(Files);
+        init => _text = value;
+    }
 
     /// <summary>
     /// The chunk's tokens as the chunker packed it: the sum of its files' (or hunks') counted tokens, headers and

@@ -33,6 +33,21 @@ public static class ChunkRenderer
         return builder.ToString();
     }
 
+    /// <summary>The files one after another, one blank line between two files (a chunk's text).</summary>
+    public static string RenderFiles(IReadOnlyList<FileDiff> files)
+    {
+        ArgumentNullException.ThrowIfNull(files);
+        var builder = new StringBuilder();
+        for (var i = 0; i < files.Count; i++)
+        {
+            if (i > 0)
+                builder.Append('\n');
+            AppendFile(builder, files[i]);
+        }
+
+        return builder.ToString();
+    }
+
     internal static void AppendFile(StringBuilder builder, FileDiff file)
     {
         AppendHeader(builder, file);
@@ -63,10 +78,34 @@ public static class ChunkRenderer
 
     internal static string RenderLine(DiffLine line)
     {
-        var builder = new StringBuilder(line.Text.Length + 12);
+        var builder = new StringBuilder();
         AppendLine(builder, line);
         return builder.ToString();
     }
+
+    /// <summary>The most chars <see cref="WriteLine"/> can write for <paramref name="line"/>.</summary>
+    internal static int MaxLineChars(DiffLine line) => line.MaxTextChars + 16;
+
+    /// <summary>Writes the line exactly as <see cref="RenderLine"/> renders it, without a string; returns the chars written.</summary>
+    internal static int WriteLine(DiffLine line, Span<char> destination)
+    {
+        var (marker, number) = Numbered(line);
+        destination[0] = marker;
+        number.TryFormat(destination[1..], out var digits, provider: CultureInfo.InvariantCulture);
+        var at = 1 + digits;
+        " | ".CopyTo(destination[at..]);
+        at += 3;
+        at += line.CopyTextTo(destination[at..]);
+        destination[at] = '\n';
+        return at + 1;
+    }
+
+    private static (char Marker, int Number) Numbered(DiffLine line) => line.Kind switch
+    {
+        DiffLineKind.Added => ('+', line.NewLine),
+        DiffLineKind.Removed => ('-', line.OldLine),
+        _ => (' ', line.NewLine),
+    };
 
     private static void AppendHeader(StringBuilder builder, FileDiff file)
     {
@@ -126,12 +165,9 @@ public static class ChunkRenderer
 
     private static void AppendLine(StringBuilder builder, DiffLine line)
     {
-        var (marker, number) = line.Kind switch
-        {
-            DiffLineKind.Added => ('+', line.NewLine),
-            DiffLineKind.Removed => ('-', line.OldLine),
-            _ => (' ', line.NewLine),
-        };
-        builder.Append(marker).Append(number).Append(" | ").Append(line.Text).Append('\n');
+        var (marker, number) = Numbered(line);
+        builder.Append(marker).Append(number).Append(" | ");
+        line.AppendTextTo(builder);
+        builder.Append('\n');
     }
 }

@@ -1,5 +1,4 @@
 using System.Globalization;
-using System.Text;
 using CriticBot.Engine.Diff;
 
 namespace CriticBot.Engine.Chunking;
@@ -15,6 +14,9 @@ public sealed class DiffChunker(ITokenCounter counter)
     // Tokens for the blank line between two files in one chunk.
     private const int FileSeparatorTokens = 1;
 
+    // Below this many files a diff is counted on one thread (starting more costs more than it saves).
+    private const int ParallelFiles = 64;
+
     private readonly ITokenCounter _counter = counter ?? throw new ArgumentNullException(nameof(counter));
 
     public ChunkPlan Plan(ParsedDiff diff, ChunkingOptions options)
@@ -28,9 +30,30 @@ public sealed class DiffChunker(ITokenCounter counter)
         var filesReviewed = 0;
         var hunksReviewed = 0;
 
-        foreach (var file in diff.Files)
+        // Filtering and counting each file are independent of the others: on a large diff they run on every core (when
+        // the counter allows), and the packing below, which depends on order, stays sequential and deterministic.
+        var files = diff.Files;
+        var reasons = new string?[files.Count];
+        var costs = new int[files.Count];
+        void Measure(int i)
         {
-            if (FileFilter.SkipReason(file, options) is { } reason)
+            reasons[i] = FileFilter.SkipReason(files[i], options);
+            if (reasons[i] is null)
+                costs[i] = _counter.CountRendered(files[i]);
+        }
+
+        if (_counter.IsThreadSafe && files.Count >= ParallelFiles)
+            Parallel.For(0, files.Count, Measure);
+        else
+        {
+            for (var i = 0; i < files.Count; i++)
+                Measure(i);
+        }
+
+        for (var i = 0; i < files.Count; i++)
+        {
+            var file = files[i];
+            if (reasons[i] is { } reason)
             {
                 skipped.Add(new SkippedFile(file.Path, reason));
                 continue;
@@ -38,7 +61,7 @@ public sealed class DiffChunker(ITokenCounter counter)
 
             filesReviewed++;
             hunksReviewed += file.Hunks.Count;
-            var wholeCost = _counter.Count(ChunkRenderer.RenderFile(file));
+            var wholeCost = costs[i];
             if (wholeCost <= budget)
             {
                 packer.Add(file, file.Hunks, wholeCost, headerCost: 0);
@@ -66,7 +89,7 @@ public sealed class DiffChunker(ITokenCounter counter)
         var chunksBefore = packer.ChunksStartedFor(file);
         foreach (var hunk in file.Hunks)
         {
-            var hunkCost = _counter.Count(ChunkRenderer.RenderHunk(hunk));
+            var hunkCost = _counter.CountRendered(hunk);
             if (headerCost + hunkCost <= budget)
             {
                 packer.Add(file, [hunk], hunkCost, headerCost);
@@ -106,7 +129,7 @@ public sealed class DiffChunker(ITokenCounter counter)
             if (lines.Count == 0)
                 return;
             var piece = MakePiece(hunk, lines, pieceOld, pieceNew);
-            pieces.Add((piece, _counter.Count(ChunkRenderer.RenderHunk(piece))));
+            pieces.Add((piece, _counter.CountRendered(piece)));
             lines.Clear();
             linesCost = 0;
         }
@@ -236,23 +259,11 @@ public sealed class DiffChunker(ITokenCounter counter)
         public List<DiffChunk> Finish()
         {
             var chunks = new List<DiffChunk>(_chunks.Count);
-            var text = new StringBuilder();
             for (var index = 0; index < _chunks.Count; index++)
             {
-                var entries = _chunks[index];
-                text.Clear();
-                var files = new List<FileDiff>(entries.Count);
-                foreach (var (file, hunks) in entries)
-                {
-                    var piece = PieceOf(file, hunks);
-                    if (files.Count > 0)
-                        text.Append('\n');
-                    ChunkRenderer.AppendFile(text, piece);
-                    files.Add(piece);
-                }
-
-                var rendered = text.ToString();
-                chunks.Add(new DiffChunk { Index = chunks.Count, Files = files, Text = rendered, EstimatedTokens = _costs[index] });
+                // The text is rendered when first asked for (DiffChunk.Text): a dry run never renders it.
+                var files = _chunks[index].ConvertAll(entry => PieceOf(entry.File, entry.Hunks));
+                chunks.Add(new DiffChunk { Index = chunks.Count, Files = files, EstimatedTokens = _costs[index] });
             }
 
             return chunks;

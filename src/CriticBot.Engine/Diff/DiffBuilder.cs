@@ -1,9 +1,13 @@
 using System.Globalization;
+using System.Runtime.CompilerServices;
 
 namespace CriticBot.Engine.Diff;
 
-/// <summary>The parser's state machine: fed one line at a time (without its line break), builds a <see cref="ParsedDiff"/>.</summary>
-internal sealed class DiffBuilder
+/// <summary>
+/// The parser's state machine: fed one line at a time (without its line break), builds a <see cref="ParsedDiff"/>.
+/// Hunk lines are kept as positions in <c>source</c> (the diff as a string, or its UTF-8 bytes), not copied.
+/// </summary>
+internal sealed class DiffBuilder(object source)
 {
     private enum State
     {
@@ -26,7 +30,12 @@ internal sealed class DiffBuilder
     private readonly List<FileDiff> _files = [];
     private readonly List<string> _warnings = [];
     private readonly List<DiffHunk> _hunks = [];
-    private readonly List<DiffLine> _lines = [];
+    private readonly object _source = source;
+
+    // The hunk being read: per line its start in the source and its text length (see HunkLines).
+    private int[] _lines = new int[256];
+    private int _lineInts;
+    private int _hunkAdditions, _hunkDeletions;
 
     private State _state = State.Preamble;
     private int _lineNumber;
@@ -51,19 +60,29 @@ internal sealed class DiffBuilder
         _state = State.BetweenHunks;
     }
 
-    public void AcceptLine(ReadOnlySpan<char> line)
+    /// <summary>
+    /// Takes the next line when it is a hunk body line (the parser's fast path: no text is decoded or copied).
+    /// <paramref name="marker"/> is the line's first character (' ' for an empty line), <paramref name="lineStart"/> where
+    /// the line starts in the source and <paramref name="textLength"/> the length of its text after the marker. When it
+    /// returns false the caller passes the same line to <see cref="AcceptOtherLine"/>.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public bool TryAcceptBodyLine(int marker, int lineStart, int textLength)
     {
         _lineNumber++;
+        if (_state != State.InHunk)
+            return false;
+        if (TryAcceptHunkLine(marker, lineStart, textLength))
+            return true;
+        WarnShortHunk();
+        CloseHunk();
+        _state = State.BetweenHunks;
+        return false;
+    }
 
-        if (_state == State.InHunk)
-        {
-            if (TryAcceptHunkLine(line))
-                return;
-            WarnShortHunk();
-            CloseHunk();
-            _state = State.BetweenHunks;
-        }
-
+    /// <summary>Any line <see cref="TryAcceptBodyLine"/> did not take.</summary>
+    public void AcceptOtherLine(ReadOnlySpan<char> line)
+    {
         if (_pendingMinusPath is not null)
         {
             var minusPath = _pendingMinusPath;
@@ -237,7 +256,8 @@ internal sealed class DiffBuilder
         _newNext = _newStart;
         _oldRemaining = _oldCount;
         _newRemaining = _newCount;
-        _lines.Clear();
+        _lineInts = 0;
+        _hunkAdditions = _hunkDeletions = 0;
         _state = State.InHunk;
         if (_oldRemaining == 0 && _newRemaining == 0)
         {
@@ -293,30 +313,44 @@ internal sealed class DiffBuilder
         return ok;
     }
 
-    private bool TryAcceptHunkLine(ReadOnlySpan<char> line)
+    private bool TryAcceptHunkLine(int marker, int lineStart, int textLength)
     {
         // Some tools strip the single space of an empty context line; git apply accepts that too.
-        var marker = line.IsEmpty ? ' ' : line[0];
+        DiffLineKind kind;
         switch (marker)
         {
             case ' ' when _oldRemaining > 0 && _newRemaining > 0:
-                _lines.Add(new DiffLine(DiffLineKind.Context, _oldNext++, _newNext++, TextOf(line)));
                 _oldRemaining--;
                 _newRemaining--;
+                kind = DiffLineKind.Context;
                 break;
             case '+' when _newRemaining > 0:
-                _lines.Add(new DiffLine(DiffLineKind.Added, 0, _newNext++, TextOf(line)));
                 _newRemaining--;
+                _hunkAdditions++;
+                kind = DiffLineKind.Added;
                 break;
             case '-' when _oldRemaining > 0:
-                _lines.Add(new DiffLine(DiffLineKind.Removed, _oldNext++, 0, TextOf(line)));
                 _oldRemaining--;
+                _hunkDeletions++;
+                kind = DiffLineKind.Removed;
                 break;
             case '\\':
                 return true;
             default:
                 return false;
         }
+
+        if (_lineInts + 2 > _lines.Length)
+            Array.Resize(ref _lines, _lines.Length * 2);
+        if (textLength > HunkLines.MaxTextLength)
+        {
+            _warnings.Add($"line {_lineNumber}: a line of over 1 GiB; cut to its first {HunkLines.MaxTextLength} bytes");
+            textLength = HunkLines.MaxTextLength;
+        }
+
+        _lines[_lineInts] = lineStart;
+        _lines[_lineInts + 1] = HunkLines.Pack(kind, textLength);
+        _lineInts += 2;
 
         if (_oldRemaining == 0 && _newRemaining == 0)
         {
@@ -327,8 +361,6 @@ internal sealed class DiffBuilder
         return true;
     }
 
-    private static string TextOf(ReadOnlySpan<char> line) => line.Length <= 1 ? "" : new string(line[1..]);
-
     private void WarnShortHunk() =>
         _warnings.Add(
             $"line {_hunkHeaderLine}: hunk {HunkLabel()} ends early ({_oldRemaining} old and {_newRemaining} new lines missing); kept what is there");
@@ -338,17 +370,11 @@ internal sealed class DiffBuilder
 
     private void CloseHunk()
     {
-        if (_lines.Count == 0)
+        if (_lineInts == 0)
             return;
         var file = _file!;
-        foreach (var line in _lines)
-        {
-            if (line.Kind == DiffLineKind.Added)
-                file.Additions++;
-            else if (line.Kind == DiffLineKind.Removed)
-                file.Deletions++;
-        }
-
+        file.Additions += _hunkAdditions;
+        file.Deletions += _hunkDeletions;
         _hunks.Add(new DiffHunk
         {
             OldStart = _oldStart,
@@ -356,9 +382,10 @@ internal sealed class DiffBuilder
             NewStart = _newStart,
             NewCount = _newCount,
             Section = _section,
-            Lines = _lines.ToArray(),
+            Lines = new HunkLines(_source, _lines.AsSpan(0, _lineInts).ToArray(), _oldStart, _newStart),
         });
-        _lines.Clear();
+        _lineInts = 0;
+        _hunkAdditions = _hunkDeletions = 0;
     }
 
     private void NoteGarbage(int lineNumber)

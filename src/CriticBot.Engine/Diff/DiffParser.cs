@@ -1,4 +1,5 @@
 using System.Buffers;
+using System.Runtime.CompilerServices;
 using System.Text;
 
 namespace CriticBot.Engine.Diff;
@@ -9,8 +10,9 @@ namespace CriticBot.Engine.Diff;
 /// what it cannot make sense of is skipped and reported in <see cref="ParsedDiff.Warnings"/>.
 /// </summary>
 /// <remarks>
-/// One pass over the input, line by line; the only allocations are one string per line text, one exact-size
-/// array per hunk and the small per-file records.
+/// One pass over the input, line by line (vectorised search for line breaks). Hunk lines are not copied: the parsed
+/// model refers to the input (two ints per line, see <see cref="DiffLine"/>), so the only allocations are those
+/// positions, one small object per hunk and the per-file records; only header lines are decoded.
 /// </remarks>
 public static class DiffParser
 {
@@ -21,82 +23,94 @@ public static class DiffParser
         if (string.IsNullOrEmpty(text))
             return ParsedDiff.Empty;
 
-        var builder = new DiffBuilder();
+        var builder = new DiffBuilder(text);
         FeedLines(builder, text);
         return builder.Finish();
     }
 
-    private static void FeedLines(DiffBuilder builder, ReadOnlySpan<char> rest)
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void FeedLines(DiffBuilder builder, string text)
     {
-        while (!rest.IsEmpty)
+        var all = text.AsSpan();
+        var position = 0;
+        while (position < all.Length)
         {
+            var rest = all[position..];
             var newline = rest.IndexOf('\n');
-            ReadOnlySpan<char> line;
-            if (newline < 0)
-            {
-                line = rest;
-                rest = default;
-            }
-            else
-            {
-                line = rest[..newline];
-                rest = rest[(newline + 1)..];
-            }
-
-            builder.AcceptLine(TrimCarriageReturn(line));
+            var line = newline < 0 ? rest : rest[..newline];
+            if (!line.IsEmpty && line[^1] == '\r')
+                line = line[..^1];
+            if (!builder.TryAcceptBodyLine(line.IsEmpty ? ' ' : line[0], position, line.IsEmpty ? 0 : line.Length - 1))
+                builder.AcceptOtherLine(line);
+            position += newline < 0 ? rest.Length : newline + 1;
         }
     }
 
-    /// <summary>Parses UTF-8 bytes; invalid sequences become U+FFFD instead of failing.</summary>
-    public static ParsedDiff Parse(ReadOnlySpan<byte> utf8)
+    /// <summary>
+    /// Parses UTF-8 bytes; invalid sequences become U+FFFD (when a line's text is read) instead of failing. The parsed
+    /// diff refers to <paramref name="utf8"/>, which must not change afterwards.
+    /// </summary>
+    public static ParsedDiff Parse(byte[] utf8)
     {
-        if (utf8.StartsWith("\uFEFF"u8))
-            utf8 = utf8[3..];
-        if (utf8.IsEmpty)
+        ArgumentNullException.ThrowIfNull(utf8);
+        return ParseUtf8(utf8, 0, utf8.Length);
+    }
+
+    /// <summary>As <see cref="Parse(byte[])"/>; refers to the memory's array when it has one (else copies it once).</summary>
+    public static ParsedDiff Parse(ReadOnlyMemory<byte> utf8) =>
+        System.Runtime.InteropServices.MemoryMarshal.TryGetArray(utf8, out var segment) && segment.Array is not null
+            ? ParseUtf8(segment.Array, segment.Offset, segment.Count)
+            : ParseUtf8(utf8.ToArray(), 0, utf8.Length);
+
+    /// <summary>As <see cref="Parse(byte[])"/> on a copy of the bytes (the parsed diff must outlive the span).</summary>
+    public static ParsedDiff Parse(ReadOnlySpan<byte> utf8) => ParseUtf8(utf8.ToArray(), 0, utf8.Length);
+
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static ParsedDiff ParseUtf8(byte[] source, int start, int length)
+    {
+        var position = start;
+        var end = start + length;
+        if (source.AsSpan(start, length).StartsWith("\uFEFF"u8))
+            position += 3;
+        if (position >= end)
             return ParsedDiff.Empty;
 
-        var builder = new DiffBuilder();
+        var builder = new DiffBuilder(source);
         char[]? rented = null;
         Span<char> stackBuffer = stackalloc char[MaxStackLineChars];
         try
         {
-            while (!utf8.IsEmpty)
+            while (position < end)
             {
-                var newline = utf8.IndexOf((byte)'\n');
-                ReadOnlySpan<byte> line;
-                if (newline < 0)
-                {
-                    line = utf8;
-                    utf8 = default;
-                }
-                else
-                {
-                    line = utf8[..newline];
-                    utf8 = utf8[(newline + 1)..];
-                }
-
+                var rest = source.AsSpan(position, end - position);
+                var newline = rest.IndexOf((byte)'\n');
+                var line = newline < 0 ? rest : rest[..newline];
                 if (!line.IsEmpty && line[^1] == (byte)'\r')
                     line = line[..^1];
 
-                // '\n' never occurs inside a multi-byte UTF-8 sequence, so decoding line by line equals decoding
-                // the whole input, without ever holding a second copy of it.
-                var buffer = stackBuffer;
-                if (line.Length > MaxStackLineChars)
+                if (!builder.TryAcceptBodyLine(line.IsEmpty ? ' ' : line[0], position, line.IsEmpty ? 0 : line.Length - 1))
                 {
-                    if (rented is null || rented.Length < line.Length)
+                    // Only lines that are not hunk text are decoded. '\n' never occurs inside a multi-byte UTF-8
+                    // sequence, so decoding line by line equals decoding the whole input.
+                    var buffer = stackBuffer;
+                    if (line.Length > MaxStackLineChars)
                     {
-                        if (rented is not null)
-                            ArrayPool<char>.Shared.Return(rented);
-                        rented = ArrayPool<char>.Shared.Rent(line.Length);
+                        if (rented is null || rented.Length < line.Length)
+                        {
+                            if (rented is not null)
+                                ArrayPool<char>.Shared.Return(rented);
+                            rented = ArrayPool<char>.Shared.Rent(line.Length);
+                        }
+
+                        buffer = rented;
                     }
 
-                    buffer = rented;
+                    // A UTF-8 byte decodes to at most one UTF-16 char (4-byte sequences give 2 chars), so
+                    // line.Length chars always suffice, replacement characters included.
+                    builder.AcceptOtherLine(buffer[..Encoding.UTF8.GetChars(line, buffer)]);
                 }
 
-                // A UTF-8 byte decodes to at most one UTF-16 char (4-byte sequences give 2 chars), so
-                // line.Length chars always suffice, replacement characters included.
-                var length = Encoding.UTF8.GetChars(line, buffer);
-                builder.AcceptLine(buffer[..length]);
+                position += newline < 0 ? rest.Length : newline + 1;
             }
         }
         finally
@@ -120,7 +134,7 @@ public static class DiffParser
         FileChangeKind kind = FileChangeKind.Modified,
         ICollection<string>? warnings = null)
     {
-        var builder = new DiffBuilder();
+        var builder = new DiffBuilder(patch ?? "");
         builder.StartHeaderlessFile(path, previousPath, kind);
         if (!string.IsNullOrEmpty(patch))
             FeedLines(builder, patch);
@@ -136,7 +150,4 @@ public static class DiffParser
             ? parsed.Files[0]
             : new FileDiff { Path = path, OldPath = kind == FileChangeKind.Added ? null : previousPath ?? path, Kind = kind };
     }
-
-    private static ReadOnlySpan<char> TrimCarriageReturn(ReadOnlySpan<char> line) =>
-        !line.IsEmpty && line[^1] == '\r' ? line[..^1] : line;
 }

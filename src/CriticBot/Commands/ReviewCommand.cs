@@ -81,6 +81,8 @@ public static class ReviewCommand
                 return await FailAsync(stderr, ExitCodes.Usage, optionsError);
             }
 
+            // The o200k vocabulary loads while the diff is read and parsed.
+            TiktokenTokenCounter.StartLoading();
             var (diff, readError) = await ReadDiffAsync(arguments.DiffPath, stdin, cancellationToken);
             if (readError is not null)
             {

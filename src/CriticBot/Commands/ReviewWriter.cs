@@ -179,6 +179,7 @@ internal static class ReviewWriter
         writer.WriteNumber("hunks_reviewed", plan.Chunks.HunksReviewed);
         writer.WriteNumber("samples", plan.Samples);
         writer.WriteNumber("estimated_prompt_tokens", plan.TotalPromptTokens);
+        writer.WriteBoolean("prompt_tokens_estimated", plan.TokensAreEstimates);
         WriteCost(writer, "estimated_cost_usd", plan.EstimatedCostUsd);
         writer.WriteEndObject();
     });

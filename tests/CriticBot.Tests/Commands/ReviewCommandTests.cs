@@ -351,6 +351,7 @@ public sealed class ReviewCommandTests : IAsyncLifetime
             Assert.True(chunkTokens > new Engine.Chunking.TiktokenTokenCounter().Count(Engine.Prompting.PromptBuilder.BuildSystemPrompt()),
                 "the estimate includes the system prompt");
             Assert.Equal(chunkTokens * 4, root.GetProperty("estimated_prompt_tokens").GetInt64());
+            Assert.True(root.GetProperty("prompt_tokens_estimated").GetBoolean(), "the JSON says that the token figures are estimates");
         }
         else
         {
