@@ -37,11 +37,11 @@ public sealed record ExportOptions
     public ExportFilter Filter { get; init; } = new();
 
     /// <summary>--min-permission; null: write for the labelled formats, every rater for ratings.</summary>
-    public RaterPermission? MinPermission { get; init; }
+    public RaterRole? MinPermission { get; init; }
 
     public bool IncludePrivate { get; init; }
 
-    public RaterPermission LabelMinimum => MinPermission ?? RaterPermission.Write;
+    public RaterRole LabelMinimum => MinPermission ?? RaterRole.Write;
 }
 
 /// <summary>What an export wrote and left out (the summary line and the dataset card).</summary>
@@ -199,7 +199,7 @@ public sealed class FeedbackExporter
                 continue;
             }
 
-            var permission = RaterPermissionNames.Parse(e.RaterPermission);
+            var permission = RaterRoles.Parse(e.RaterPermission);
             if (_options.MinPermission is { } minimum && e.RaterLogin is not null && permission < minimum)
             {
                 Summary.Skip("rater below --min-permission");
@@ -381,7 +381,7 @@ public sealed class FeedbackExporter
                 {
                     Summary.Skip("private repository");
                 }
-                else if (RaterPermissionNames.Parse(e.RaterPermission) < minimum)
+                else if (RaterRoles.Parse(e.RaterPermission) < minimum)
                 {
                     Summary.Skip("missed bug reported below --min-permission");
                 }
@@ -446,7 +446,7 @@ public sealed class FeedbackExporter
     private static List<ChatMessage> Assistant(string content) => [new ChatMessage { Role = "assistant", Content = content }];
 
     private StandingVerdict StandingOf(ExportEvent e) =>
-        new(e.RaterLogin ?? "", RaterPermissionNames.Parse(e.RaterPermission), e.RaterIsAuthor, FeedbackValue.Positive, true, null);
+        new(e.RaterLogin ?? "", RaterRoles.Parse(e.RaterPermission), e.RaterIsAuthor, FeedbackValue.Positive, true, null);
 
     private ExportMetadata Metadata(ExportEvent e, CommentLabel? label)
     {

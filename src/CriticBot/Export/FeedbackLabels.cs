@@ -3,7 +3,7 @@ using CriticBot.Storage;
 namespace CriticBot.Export;
 
 /// <summary>A rater's role on the repository, ordered: a minimum permission admits it and every role above.</summary>
-public enum RaterPermission
+public enum RaterRole
 {
     None,
     Read,
@@ -13,32 +13,32 @@ public enum RaterPermission
     Admin,
 }
 
-public static class RaterPermissionNames
+public static class RaterRoles
 {
-    /// <summary>GitHub's role name; anything unknown (or missing) is <see cref="RaterPermission.None"/>.</summary>
-    public static RaterPermission Parse(string? role) => role switch
+    /// <summary>GitHub's role name; anything unknown (or missing) is <see cref="RaterRole.None"/>.</summary>
+    public static RaterRole Parse(string? role) => role switch
     {
-        "admin" => RaterPermission.Admin,
-        "maintain" => RaterPermission.Maintain,
-        "write" => RaterPermission.Write,
-        "triage" => RaterPermission.Triage,
-        "read" => RaterPermission.Read,
-        _ => RaterPermission.None,
+        "admin" => RaterRole.Admin,
+        "maintain" => RaterRole.Maintain,
+        "write" => RaterRole.Write,
+        "triage" => RaterRole.Triage,
+        "read" => RaterRole.Read,
+        _ => RaterRole.None,
     };
 
-    public static bool TryParseOption(string text, out RaterPermission permission)
+    public static bool TryParseOption(string text, out RaterRole permission)
     {
         permission = Parse(text);
-        return permission != RaterPermission.None;
+        return permission != RaterRole.None;
     }
 
-    public static string ToName(this RaterPermission permission) => permission switch
+    public static string ToName(this RaterRole permission) => permission switch
     {
-        RaterPermission.Admin => "admin",
-        RaterPermission.Maintain => "maintain",
-        RaterPermission.Write => "write",
-        RaterPermission.Triage => "triage",
-        RaterPermission.Read => "read",
+        RaterRole.Admin => "admin",
+        RaterRole.Maintain => "maintain",
+        RaterRole.Write => "write",
+        RaterRole.Triage => "triage",
+        RaterRole.Read => "read",
         _ => "none",
     };
 }
@@ -66,7 +66,7 @@ public enum LabelOutcome
 }
 
 /// <summary>A rater's standing verdict.</summary>
-public sealed record StandingVerdict(string Login, RaterPermission Permission, bool? IsAuthor, FeedbackValue Value, bool FromCommand, int? Rating);
+public sealed record StandingVerdict(string Login, RaterRole Permission, bool? IsAuthor, FeedbackValue Value, bool FromCommand, int? Rating);
 
 /// <summary>The label of one comment, with what else its events said (for the row's metadata).</summary>
 public sealed record CommentLabel
@@ -117,7 +117,7 @@ public static class FeedbackLabels
         """;
 
     /// <summary>Applies the rule to one comment's events (in recording order).</summary>
-    public static CommentLabel Decide(IReadOnlyList<ExportEvent> events, RaterPermission minimum)
+    public static CommentLabel Decide(IReadOnlyList<ExportEvent> events, RaterRole minimum)
     {
         ArgumentNullException.ThrowIfNull(events);
         var raters = new Dictionary<string, RaterState>(StringComparer.OrdinalIgnoreCase);
@@ -156,7 +156,7 @@ public static class FeedbackLabels
                 raters[login] = rater;
             }
 
-            var permission = RaterPermissionNames.Parse(e.RaterPermission);
+            var permission = RaterRoles.Parse(e.RaterPermission);
             switch (e.Kind)
             {
                 case FeedbackKind.Reaction when e.Value is { } value:
@@ -221,7 +221,7 @@ public static class FeedbackLabels
         _ => "unrated",
     };
 
-    private sealed record Signal(long ReactionId, FeedbackValue Value, RaterPermission Permission, bool? IsAuthor, int? Rating);
+    private sealed record Signal(long ReactionId, FeedbackValue Value, RaterRole Permission, bool? IsAuthor, int? Rating);
 
     private sealed class RaterState(string login)
     {
