@@ -66,7 +66,8 @@ public sealed partial class Pseudonyms
             : Mention().Replace(text, match => "@" + Of(match.Groups[1].Value));
 
     // A GitHub login: alphanumerics and single hyphens, at most 39 characters; not inside an e-mail address or a word.
+    // Bounded repetition, no nested quantifiers: linear, and the timeout guards the rest.
     [GeneratedRegex(@"(?<![A-Za-z0-9_.+-])@([A-Za-z0-9](?:[A-Za-z0-9]|-(?=[A-Za-z0-9])){0,38})(?![A-Za-z0-9])",
-        RegexOptions.CultureInvariant | RegexOptions.NonBacktracking, matchTimeoutMilliseconds: 1000)]
+        RegexOptions.CultureInvariant, matchTimeoutMilliseconds: 1000)]
     private static partial Regex Mention();
 }
