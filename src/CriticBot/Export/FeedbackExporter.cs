@@ -189,7 +189,7 @@ public sealed class FeedbackExporter
     public async Task ExportRatingsAsync(IExportSink<RatingRow> sink, CancellationToken ct)
     {
         ArgumentNullException.ThrowIfNull(sink);
-        await foreach (var e in _store.ReadExportEventsAsync(_options.Filter, ExportOrder.ByEvent, ct))
+        await foreach (var e in _store.ReadExportEventsAsync(_options.Filter, ct))
         {
             _progress.Tick();
             Summary.Events++;
@@ -359,7 +359,7 @@ public sealed class FeedbackExporter
             review.MissedBugs.Clear();
         }
 
-        await foreach (var e in _store.ReadExportEventsAsync(_options.Filter, ExportOrder.ByComment, ct))
+        await foreach (var e in _store.ReadExportEventsAsync(_options.Filter, ct))
         {
             _progress.Tick();
             Summary.Events++;

@@ -219,7 +219,8 @@ public abstract class ExportCommandTests : IAsyncLifetime
         await _seed.EventAsync(review, "fp", FeedbackKind.Reaction, login: "carol-reader", permission: "read", value: FeedbackValue.Negative, reaction: 7);
         await _seed.EventAsync(review, null, FeedbackKind.MissedBug, login: "alice-maint", permission: "maintain", text: "overflow", path: "src/app.py", line: 3, chunk: 0);
 
-        var ratings = await RowsAsync("ratings");
+        // Ordered by comment, then as recorded (a missed bug is on no comment): read in recording order here.
+        var ratings = (await RowsAsync("ratings")).OrderBy(r => r.GetProperty("event_id").GetInt64()).ToList();
         Assert.Equal(["reply", "command_rate", "reaction", "missed_bug"], ratings.Select(r => r.GetProperty("kind").GetString()));
         Assert.Equal(6, ratings[1].GetProperty("rating").GetInt32());
         Assert.Equal(("src/app.py", 3, "overflow"), (ratings[3].GetProperty("reported_path").GetString(), ratings[3].GetProperty("reported_line").GetInt32(), ratings[3].GetProperty("text").GetString()));
@@ -237,14 +238,15 @@ public abstract class ExportCommandTests : IAsyncLifetime
         Assert.DoesNotContain("@alice-maint", everything, StringComparison.OrdinalIgnoreCase);
 
         // Stable across exports (the key is kept in the database), different under another salt, raw on request.
-        Assert.Equal(alice, (await RowsAsync("ratings"))[0].GetProperty("rater").GetString());
-        var salted = (await RowsAsync("ratings", environment: new() { ["CRITICBOT_EXPORT_SALT"] = "another key" }))[0].GetProperty("rater").GetString();
+        Assert.Equal(alice, (await RowsAsync("ratings")).Single(r => r.GetProperty("kind").GetString() == "reply").GetProperty("rater").GetString());
+        static string? ReplyRater(List<JsonElement> rows) => rows.Single(r => r.GetProperty("kind").GetString() == "reply").GetProperty("rater").GetString();
+        var salted = ReplyRater(await RowsAsync("ratings", environment: new() { ["CRITICBOT_EXPORT_SALT"] = "another key" }));
         Assert.StartsWith("rater-", salted, StringComparison.Ordinal);
         Assert.NotEqual(alice, salted);
-        Assert.Equal(salted, (await RowsAsync("ratings", environment: new() { ["CRITICBOT_EXPORT_SALT"] = "another key" }))[0].GetProperty("rater").GetString());
-        var raw = await RowsAsync("ratings", rawLogins: true);
-        Assert.Equal("alice-maint", raw[0].GetProperty("rater").GetString());
-        Assert.Contains("@bob-writer", raw[0].GetProperty("text").GetString(), StringComparison.Ordinal);
+        Assert.Equal(salted, ReplyRater(await RowsAsync("ratings", environment: new() { ["CRITICBOT_EXPORT_SALT"] = "another key" })));
+        var raw = (await RowsAsync("ratings", rawLogins: true)).Single(r => r.GetProperty("kind").GetString() == "reply");
+        Assert.Equal("alice-maint", raw.GetProperty("rater").GetString());
+        Assert.Contains("@bob-writer", raw.GetProperty("text").GetString(), StringComparison.Ordinal);
 
         // kto: the raters who made the label are pseudonyms too.
         var kto = Assert.Single(await RowsAsync("kto"));
