@@ -101,7 +101,7 @@ public sealed partial class CriticBotStore : IRepositorySharingLog
         double? precision = null;
         while (await events.ReadAsync(ct))
         {
-            var reviewId = NullableInt64(events, 12);
+            long? reviewId = events.IsDBNull(12) ? null : events.GetInt64(12);
             if (reviewId is { } id && id != loadedReview)
             {
                 // Both streams ascend by review id: skip comments of reviews with no selected event, load this one's.
@@ -126,29 +126,30 @@ public sealed partial class CriticBotStore : IRepositorySharingLog
                 }
             }
 
-            var kind = FeedbackStored.ParseKind(events.GetString(3));
-            var fingerprint = NullableString(events, 13);
-            var chunkIndex = NullableInt32(events, 18);
+            // The hot loop: typed getters (no boxing; both providers widen INTEGER to Int64 and narrow it to Int32).
+            var kind = KindOf(events.GetString(3));
+            var fingerprint = events.IsDBNull(13) ? null : events.GetString(13);
+            int? chunkIndex = events.IsDBNull(18) ? null : events.GetInt32(18);
             yield return new ExportEvent
             {
-                Id = Int64(events, 0),
+                Id = events.GetInt64(0),
                 Repository = events.GetString(1),
-                PullRequest = Int32(events, 2),
+                PullRequest = events.GetInt32(2),
                 Kind = kind,
-                Value = FeedbackStored.ParseValue(NullableString(events, 4)),
-                Rating = NullableInt32(events, 5),
-                Content = NullableString(events, 6),
-                Text = NullableString(events, 7),
-                RaterLogin = NullableString(events, 8),
-                RaterPermission = NullableString(events, 9),
-                RaterIsAuthor = NullableInt32(events, 10) is { } author ? author == 1 : null,
-                OccurredAt = DateTimeOffset.FromUnixTimeMilliseconds(Int64(events, 11)),
+                Value = events.IsDBNull(4) ? null : ValueOf(events.GetString(4)),
+                Rating = events.IsDBNull(5) ? null : events.GetInt32(5),
+                Content = events.IsDBNull(6) ? null : events.GetString(6),
+                Text = events.IsDBNull(7) ? null : events.GetString(7),
+                RaterLogin = events.IsDBNull(8) ? null : events.GetString(8),
+                RaterPermission = events.IsDBNull(9) ? null : events.GetString(9),
+                RaterIsAuthor = events.IsDBNull(10) ? null : events.GetInt32(10) == 1,
+                OccurredAt = DateTimeOffset.FromUnixTimeMilliseconds(events.GetInt64(11)),
                 ReviewId = reviewId,
                 Fingerprint = fingerprint,
-                GitHubReactionId = NullableInt64(events, 14),
-                EventHeadSha = NullableString(events, 15),
-                EventPath = NullableString(events, 16),
-                EventLine = NullableInt32(events, 17),
+                GitHubReactionId = events.IsDBNull(14) ? null : events.GetInt64(14),
+                EventHeadSha = events.IsDBNull(15) ? null : events.GetString(15),
+                EventPath = events.IsDBNull(16) ? null : events.GetString(16),
+                EventLine = events.IsDBNull(17) ? null : events.GetInt32(17),
                 EventChunkIndex = chunkIndex,
                 Comment = reviewId is not null && fingerprint is not null ? ofReview.GetValueOrDefault(fingerprint) : null,
                 MissedChunk = kind == FeedbackKind.MissedBug && reviewId is { } review && chunkIndex is { } chunk
@@ -157,6 +158,30 @@ public sealed partial class CriticBotStore : IRepositorySharingLog
             };
         }
     }
+
+    private static FeedbackKind KindOf(string stored) => stored switch
+    {
+        "reaction" => FeedbackKind.Reaction,
+        "reaction_retracted" => FeedbackKind.ReactionRetracted,
+        "reply" => FeedbackKind.Reply,
+        "command_good" => FeedbackKind.CommandGood,
+        "command_nit" => FeedbackKind.CommandNit,
+        "command_wrong" => FeedbackKind.CommandWrong,
+        "command_rate" => FeedbackKind.CommandRate,
+        "missed_bug" => FeedbackKind.MissedBug,
+        "thread_resolved" => FeedbackKind.ThreadResolved,
+        "thread_unresolved" => FeedbackKind.ThreadUnresolved,
+        "addressed" => FeedbackKind.Addressed,
+        _ => FeedbackStored.ParseKind(stored),
+    };
+
+    private static FeedbackValue? ValueOf(string stored) => stored switch
+    {
+        "positive" => FeedbackValue.Positive,
+        "negative" => FeedbackValue.Negative,
+        "neutral" => FeedbackValue.Neutral,
+        _ => FeedbackStored.ParseValue(stored),
+    };
 
     private static ExportComment ReadExportComment(DbDataReader reader, double? precision) => new()
     {
