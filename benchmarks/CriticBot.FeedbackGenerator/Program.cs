@@ -11,6 +11,18 @@ using Microsoft.Data.Sqlite;
 // heads, two chunks of two samples a review, two or three posted comments a chunk, and the feedback events spread
 // over those comments (reactions most, then replies, commands, thread resolutions, addressed, missed bugs) by a pool
 // of raters of every permission. Deterministic for a seed.
+// dotnet run ... -- --sink-only ROWS OUT.parquet|OUT.jsonl
+// The file layer alone: ROWS ratings rows (the real row class, realistic values) through ExportSinks, no database,
+// to tell the writer's share of an export's time from the query's and the row building's.
+if (args is ["--sink-only", var count, var target])
+{
+    var sinkClock = Stopwatch.StartNew();
+    var rows = await SinkOnly.WriteAsync(int.Parse(count, CultureInfo.InvariantCulture), target);
+    Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+        $"{target}: {rows} rows in {sinkClock.Elapsed.TotalSeconds:0.00} s, {new FileInfo(target).Length / 1048576.0:0} MiB, {GC.CollectionCount(0)}/{GC.CollectionCount(1)}/{GC.CollectionCount(2)} GCs"));
+    return 0;
+}
+
 var options = Arguments.Parse(args);
 if (File.Exists(options.Out))
 {
