@@ -153,21 +153,21 @@ internal static class DatasetFolder
                 feature["list"] = element.Count == 1 && element.TryGetValue("dtype", out var dtype) ? dtype : element;
                 break;
             default:
-                feature["dtype"] = DataType(field.Kind);
+                feature["dtype"] = DataType(field);
                 break;
         }
     }
 
     /// <summary>The Arrow type names <c>datasets</c> uses, matching what Parquet.Net writes for each CLR type.</summary>
-    private static string DataType(FieldKind kind) => kind switch
+    private static string DataType(RowField field) => field.Kind switch
     {
         FieldKind.String => "string",
         FieldKind.Boolean => "bool",
         FieldKind.Int32 => "int32",
         FieldKind.Int64 => "int64",
         FieldKind.Float64 => "float64",
-        FieldKind.Timestamp => "timestamp[ms]",
-        _ => throw new ArgumentOutOfRangeException(nameof(kind), kind, null),
+        FieldKind.Timestamp => field.TimestampType!,
+        _ => throw new ArgumentOutOfRangeException(nameof(field), field.Kind, null),
     };
 
     private static IEnumerable<(string Path, RowField Field)> Flatten(RowShape shape, string prefix)
@@ -195,7 +195,7 @@ internal static class DatasetFolder
         {
             FieldKind.Struct => "struct",
             FieldKind.List => $"list of {TypeName(field.Element!).Replace(" (nullable)", "", StringComparison.Ordinal)}",
-            _ => DataType(field.Kind),
+            _ => DataType(field),
         };
         return field.Nullable ? name + " (nullable)" : name;
     }

@@ -4,6 +4,7 @@ using System.ComponentModel;
 using System.Linq.Expressions;
 using System.Reflection;
 using System.Text.Json.Serialization;
+using Parquet.Serialization.Attributes;
 
 namespace CriticBot.Export.Files;
 
@@ -30,6 +31,13 @@ internal sealed record RowField
     public required bool Nullable { get; init; }
 
     public string? Description { get; init; }
+
+    /// <summary>
+    /// For <see cref="FieldKind.Timestamp"/>: the Arrow type a Parquet reader gives the column. Parquet.Net writes a
+    /// DateTime as a legacy INT96 (read as <c>timestamp[ns]</c>) unless the property carries
+    /// <c>[ParquetTimestamp(..., useLogicalTimestamp: true)]</c>, which writes an INT64 UTC timestamp.
+    /// </summary>
+    public string? TimestampType { get; init; }
 
     /// <summary>For <see cref="FieldKind.Struct"/>: its fields.</summary>
     public RowShape? Struct { get; init; }
@@ -110,6 +118,7 @@ internal sealed class RowShape
             var name = property.GetCustomAttribute<JsonPropertyNameAttribute>()?.Name ?? property.Name;
             var field = Describe(name, property.PropertyType, IsNullableReference(property), depth) with
             {
+                TimestampType = TimestampTypeOf(property),
                 Description = property.GetCustomAttribute<DescriptionAttribute>()?.Description,
                 Getter = property.PropertyType.IsValueType ? null : CompileGetter(type, property),
             };
@@ -156,6 +165,22 @@ internal sealed class RowShape
 
         throw new NotSupportedException(
             $"{name}: {type.Name} is not a type exported rows may hold (string, bool, int, long, double, DateTime, their nullables, sealed classes, List<T>).");
+    }
+
+    private static string? TimestampTypeOf(PropertyInfo property)
+    {
+        if ((System.Nullable.GetUnderlyingType(property.PropertyType) ?? property.PropertyType) != typeof(DateTime))
+        {
+            return null;
+        }
+
+        if (property.GetCustomAttribute<ParquetTimestampAttribute>() is not { } timestamp)
+        {
+            return "timestamp[ns]";
+        }
+
+        var unit = timestamp.Resolution == ParquetTimestampResolution.Microseconds ? "us" : "ms";
+        return timestamp.UseLogicalTimestamp && !timestamp.IsAdjustedToUTC ? $"timestamp[{unit}]" : $"timestamp[{unit}, tz=UTC]";
     }
 
     private static bool IsNullableReference(PropertyInfo property) =>
