@@ -340,6 +340,27 @@ public abstract class ExportCommandTests : IAsyncLifetime
         Assert.Equal([("a", true), ("b", false)], rows.Select(r => (r.Metadata!.Fingerprint, r.Label)));
     }
 
+    [Fact]
+    public async Task A_dataset_folder_gets_train_and_test_parquet_and_a_card_with_the_rule_and_provenance()
+    {
+        for (var pr = 1; pr <= 12; pr++)
+        {
+            var review = await _seed.ReviewAsync("o/r", pr, [new Highlight(0, "a"), new Highlight(0, "b")]);
+            await _seed.EventAsync(review, "a", FeedbackKind.CommandGood);
+            await _seed.EventAsync(review, "b", FeedbackKind.CommandWrong);
+        }
+
+        var folder = Path.Combine(_work, "dataset");
+        var (code, _, error) = await ExportAsync(new ExportCommand.Arguments { Format = "dpo", Out = folder, Split = 0.5, Seed = 3 });
+        Assert.True(code == 0, error);
+        Assert.Contains("exported 12 dpo row(s)", error, StringComparison.Ordinal);
+        Assert.True(File.Exists(Path.Combine(folder, "data", "train-00000-of-00001.parquet")));
+        Assert.True(File.Exists(Path.Combine(folder, "data", "test-00000-of-00001.parquet")));
+        var card = await File.ReadAllTextAsync(Path.Combine(folder, "README.md"));
+        Assert.Contains("A comment's label comes from its feedback events by one rule", card, StringComparison.Ordinal);
+        Assert.Contains("--min-permission", card, StringComparison.Ordinal);
+    }
+
     /// <summary>The columns a reader of the file needs, as Parquet.Net's serializer reads them by their names.</summary>
     public sealed class KtoReadBack
     {
