@@ -87,7 +87,7 @@ public static partial class ExportCommand
             return ExitCodes.Usage;
         }
 
-        CriticBotStore store;
+        CriticBotStore? store = null;
         Pseudonyms pseudonyms;
         IReadOnlyDictionary<string, RepositorySharing> sharing;
         long total;
@@ -102,8 +102,18 @@ public static partial class ExportCommand
             // The total is for the progress bar's ETA: counted (a scan of its own) only when a bar is shown.
             total = ExportProgress.Visible(stderr) ? await store.CountExportEventsAsync(options.Filter, ct) : 0;
         }
-        catch (Exception ex) when (ex is not OperationCanceledException)
+        catch (Exception ex)
         {
+            if (store is not null)
+            {
+                await store.DisposeAsync();
+            }
+
+            if (ex is OperationCanceledException)
+            {
+                throw;
+            }
+
             await stderr.WriteLineAsync($"criticbot: export failed: cannot read the database: {ex.GetType().Name}: {ex.Message}");
             return ExitCodes.Failure;
         }

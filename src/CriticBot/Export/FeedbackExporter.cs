@@ -183,6 +183,11 @@ public sealed class FeedbackExporter
             {
                 Summary.Skip("rated negatively (not in sft)");
             }
+
+            foreach (var _ in review.MissedBugs)
+            {
+                Summary.Skip("missed bug (in dpo only)");
+            }
         }, ct);
     }
 
