@@ -99,7 +99,8 @@ public static partial class ExportCommand
             pseudonyms = arguments.RawLogins ? Pseudonyms.Raw
                 : Pseudonyms.Keyed(string.IsNullOrEmpty(salt) ? await store.GetOrCreateExportKeyAsync(Pseudonyms.KeyName, Pseudonyms.NewKey, ct) : salt);
             sharing = await store.ListRepositorySharingAsync(ct);
-            total = await store.CountExportEventsAsync(options.Filter, ct);
+            // The total is for the progress bar's ETA: counted (a scan of its own) only when a bar is shown.
+            total = ExportProgress.Visible(stderr) ? await store.CountExportEventsAsync(options.Filter, ct) : 0;
         }
         catch (Exception ex) when (ex is not OperationCanceledException)
         {

@@ -18,8 +18,10 @@ public sealed class ExportProgress(TextWriter? terminal, long total)
     public long Events => _done;
 
     /// <summary>A progress bar on <paramref name="stderr"/> only when it is the process's own, unredirected stderr.</summary>
-    public static ExportProgress For(TextWriter stderr, long total) =>
-        new(ReferenceEquals(stderr, Console.Error) && !Console.IsErrorRedirected ? stderr : null, total);
+    public static ExportProgress For(TextWriter stderr, long total) => new(Visible(stderr) ? stderr : null, total);
+
+    /// <summary>Whether <paramref name="stderr"/> is the process's own stderr on a terminal.</summary>
+    public static bool Visible(TextWriter stderr) => ReferenceEquals(stderr, Console.Error) && !Console.IsErrorRedirected;
 
     public void Tick()
     {

@@ -189,7 +189,7 @@ public sealed class FeedbackExporter
     public async Task ExportRatingsAsync(IExportSink<RatingRow> sink, CancellationToken ct)
     {
         ArgumentNullException.ThrowIfNull(sink);
-        await foreach (var e in _store.ReadExportEventsAsync(_options.Filter, ExportOrder.ByEvent, ct))
+        await foreach (var e in _store.ReadExportEventsAsync(_options.Filter, ct))
         {
             _progress.Tick();
             Summary.Events++;
@@ -359,7 +359,7 @@ public sealed class FeedbackExporter
             review.MissedBugs.Clear();
         }
 
-        await foreach (var e in _store.ReadExportEventsAsync(_options.Filter, ExportOrder.ByComment, ct))
+        await foreach (var e in _store.ReadExportEventsAsync(_options.Filter, ct))
         {
             _progress.Tick();
             Summary.Events++;
@@ -448,6 +448,9 @@ public sealed class FeedbackExporter
     private StandingVerdict StandingOf(ExportEvent e) =>
         new(e.RaterLogin ?? "", RaterRoles.Parse(e.RaterPermission), e.RaterIsAuthor, FeedbackValue.Positive, true, null);
 
+    // Rows are written once and never changed, so rows without raters can share one empty list.
+    private static readonly List<RaterVerdict> NoRaters = [];
+
     private ExportMetadata Metadata(ExportEvent e, CommentLabel? label)
     {
         var counted = label?.Counted ?? [];
@@ -477,7 +480,7 @@ public sealed class FeedbackExporter
             RaterPermission = label is null ? e.RaterPermission : counted.Count == 0 ? null : counted.Max(v => v.Permission).ToName(),
             RaterIsAuthor = label is null ? e.RaterIsAuthor : counted.Count == 0 ? null : counted.Any(v => v.IsAuthor == true),
             LabelSource = counted.Count == 0 ? null : counted.Any(v => v.FromCommand) ? "command" : "reaction",
-            Raters = [.. counted.Select(v => new RaterVerdict
+            Raters = counted.Count == 0 ? NoRaters : [.. counted.Select(v => new RaterVerdict
             {
                 Rater = _pseudonyms.Of(v.Login),
                 Permission = v.Permission.ToName(),

@@ -1,3 +1,4 @@
+using System.Data.Common;
 using System.Globalization;
 using System.Runtime.CompilerServices;
 using System.Text.Json;
@@ -55,96 +56,197 @@ public sealed partial class CriticBotStore : IRepositorySharingLog
     public async Task<ExportPromptReader> OpenExportPromptReaderAsync(CancellationToken ct) => new(await _db.OpenReadAsync(ct));
 
     /// <summary>
-    /// Streams the selected events with their comment, candidate, call and review in one query (no query per row),
-    /// in <paramref name="order"/>; memory stays flat however long the log is.
+    /// Streams the selected events, ordered by the comment they are about (review, fingerprint) and then in recording
+    /// order, each with its comment, candidate, call and review. Two ordered streams merged on the review id (no
+    /// query per row, no join per event): the events, and the posted comments that have any; the comments of the
+    /// current review are held in a small dictionary, shared by all their events. A missed bug's chunk critique is
+    /// one look-up per missed bug (they are rare). Memory stays flat however long the log is.
     /// </summary>
-    public async IAsyncEnumerable<ExportEvent> ReadExportEventsAsync(ExportFilter filter, ExportOrder order, [EnumeratorCancellation] CancellationToken ct)
+    public async IAsyncEnumerable<ExportEvent> ReadExportEventsAsync(ExportFilter filter, [EnumeratorCancellation] CancellationToken ct)
     {
         ArgumentNullException.ThrowIfNull(filter);
         var (where, parameters) = ExportWhere(filter);
-        // ByComment walks ix_feedback_events_comment (review_id, fingerprint, then the row id) without a sort.
-        var orderBy = order == ExportOrder.ByComment ? "e.review_id, e.fingerprint, e.id" : "e.id";
-        var sql = $"""
+        // Walks ix_feedback_events_comment (review_id, fingerprint, then the row id) without a sort.
+        var eventsSql = $"""
             SELECT e.id, e.repository, e.pr_number, e.kind, e.value, e.rating, e.content, e.text, e.rater_login, e.rater_permission,
-                e.rater_is_author, e.occurred_at, e.review_id, e.fingerprint, e.github_reaction_id, e.head_sha, e.path, e.line,
-                r.head_sha, r.summary_json,
-                rc.path, rc.line, rc.start_line, rc.side, rc.placement,
-                c.candidate_index, COALESCE(c.chunk_index, e.chunk_index), c.sample_index, c.model_path, c.model_line, c.model_end_line,
-                c.quote, c.severity, c.body, c.group_id, c.support, c.score,
-                COALESCE(c.prompt_sha256, mm.prompt_sha256), COALESCE(m.model, mm.model), COALESCE(m.temperature, mm.temperature),
-                mm.completion
+                e.rater_is_author, e.occurred_at, e.review_id, e.fingerprint, e.github_reaction_id, e.head_sha, e.path, e.line, e.chunk_index
             FROM feedback_events e
-            LEFT JOIN reviews r ON r.id = e.review_id
-            LEFT JOIN review_comments rc ON rc.review_id = e.review_id AND rc.fingerprint = e.fingerprint
-            LEFT JOIN candidates_v2 c ON c.review_id = e.review_id AND c.fingerprint = e.fingerprint AND c.posted = 1
+            WHERE {where}
+            ORDER BY e.review_id, e.fingerprint, e.id
+            """;
+        var commentsSql = $"""
+            SELECT rc.review_id, rc.fingerprint, r.head_sha, r.summary_json, rc.path, rc.line, rc.start_line, rc.side, rc.placement,
+                c.candidate_index, c.chunk_index, c.sample_index, c.model_path, c.model_line, c.model_end_line, c.quote, c.severity, c.body,
+                c.group_id, c.support, c.score, c.prompt_sha256, m.model, m.temperature
+            FROM review_comments rc
+            JOIN reviews r ON r.id = rc.review_id
+            LEFT JOIN candidates_v2 c ON c.review_id = rc.review_id AND c.fingerprint = rc.fingerprint AND c.posted = 1
             LEFT JOIN model_calls m ON m.review_id = c.review_id AND m.chunk_index = c.chunk_index
                 AND m.sample_index = c.sample_index AND m.attempt = c.attempt
-            LEFT JOIN model_calls mm ON e.kind = 'missed_bug' AND mm.review_id = e.review_id AND mm.chunk_index = e.chunk_index
-                AND mm.outcome = 'parsed' AND mm.sample_index = (
-                    SELECT MIN(x.sample_index) FROM model_calls x
-                    WHERE x.review_id = e.review_id AND x.chunk_index = e.chunk_index AND x.outcome = 'parsed')
-            WHERE {where}
-            ORDER BY {orderBy}
+            WHERE EXISTS (SELECT 1 FROM feedback_events e WHERE e.review_id = rc.review_id AND e.fingerprint = rc.fingerprint AND {where})
+            ORDER BY rc.review_id
             """;
-        await using var connection = await _db.OpenReadAsync(ct);
-        await using var command = Command(connection, sql, parameters);
-        await using var reader = await command.ExecuteReaderAsync(ct);
-        // summary_json is read once per review (rows of one review follow each other in either order, mostly).
-        long? lastReview = null;
-        double? lastPrecision = null;
-        while (await reader.ReadAsync(ct))
+        await using var eventsConnection = await _db.OpenReadAsync(ct);
+        await using var commentsConnection = await _db.OpenReadAsync(ct);
+        await using var eventsCommand = Command(eventsConnection, eventsSql, parameters);
+        await using var commentsCommand = Command(commentsConnection, commentsSql, parameters);
+        await using var events = await eventsCommand.ExecuteReaderAsync(ct);
+        await using var comments = await commentsCommand.ExecuteReaderAsync(ct);
+        await using var chunks = new ChunkCritiqueReader(_db);
+
+        var ofReview = new Dictionary<string, ExportComment>(StringComparer.Ordinal);
+        long? loadedReview = null;
+        var commentsLeft = await comments.ReadAsync(ct);
+        long? precisionReview = null;
+        double? precision = null;
+        while (await events.ReadAsync(ct))
         {
-            var reviewId = NullableInt64(reader, 12);
-            if (reviewId != lastReview)
+            long? reviewId = events.IsDBNull(12) ? null : events.GetInt64(12);
+            if (reviewId is { } id && id != loadedReview)
             {
-                lastReview = reviewId;
-                lastPrecision = PrecisionOf(NullableString(reader, 19));
+                // Both streams ascend by review id: skip comments of reviews with no selected event, load this one's.
+                ofReview.Clear();
+                loadedReview = id;
+                while (commentsLeft && Int64(comments, 0) < id)
+                {
+                    commentsLeft = await comments.ReadAsync(ct);
+                }
+
+                while (commentsLeft && Int64(comments, 0) == id)
+                {
+                    if (precisionReview != id)
+                    {
+                        precisionReview = id;
+                        precision = PrecisionOf(NullableString(comments, 3));
+                    }
+
+                    var comment = ReadExportComment(comments, precision);
+                    ofReview[comment.Fingerprint] = comment;
+                    commentsLeft = await comments.ReadAsync(ct);
+                }
             }
 
+            // The hot loop: typed getters (no boxing; both providers widen INTEGER to Int64 and narrow it to Int32).
+            var kind = KindOf(events.GetString(3));
+            var fingerprint = events.IsDBNull(13) ? null : events.GetString(13);
+            int? chunkIndex = events.IsDBNull(18) ? null : events.GetInt32(18);
             yield return new ExportEvent
             {
-                Id = Int64(reader, 0),
-                Repository = reader.GetString(1),
-                PullRequest = Int32(reader, 2),
-                Kind = FeedbackStored.ParseKind(reader.GetString(3)),
-                Value = FeedbackStored.ParseValue(NullableString(reader, 4)),
-                Rating = NullableInt32(reader, 5),
-                Content = NullableString(reader, 6),
-                Text = NullableString(reader, 7),
-                RaterLogin = NullableString(reader, 8),
-                RaterPermission = NullableString(reader, 9),
-                RaterIsAuthor = NullableInt32(reader, 10) is { } author ? author == 1 : null,
-                OccurredAt = DateTimeOffset.FromUnixTimeMilliseconds(Int64(reader, 11)),
+                Id = events.GetInt64(0),
+                Repository = events.GetString(1),
+                PullRequest = events.GetInt32(2),
+                Kind = kind,
+                Value = events.IsDBNull(4) ? null : ValueOf(events.GetString(4)),
+                Rating = events.IsDBNull(5) ? null : events.GetInt32(5),
+                Content = events.IsDBNull(6) ? null : events.GetString(6),
+                Text = events.IsDBNull(7) ? null : events.GetString(7),
+                RaterLogin = events.IsDBNull(8) ? null : events.GetString(8),
+                RaterPermission = events.IsDBNull(9) ? null : events.GetString(9),
+                RaterIsAuthor = events.IsDBNull(10) ? null : events.GetInt32(10) == 1,
+                OccurredAt = DateTimeOffset.FromUnixTimeMilliseconds(events.GetInt64(11)),
                 ReviewId = reviewId,
-                Fingerprint = NullableString(reader, 13),
-                GitHubReactionId = NullableInt64(reader, 14),
-                EventHeadSha = NullableString(reader, 15),
-                EventPath = NullableString(reader, 16),
-                EventLine = NullableInt32(reader, 17),
-                ReviewHeadSha = NullableString(reader, 18),
-                Precision = lastPrecision,
-                CommentPath = NullableString(reader, 20),
-                CommentLine = NullableInt32(reader, 21),
-                CommentStartLine = NullableInt32(reader, 22),
-                CommentSide = NullableString(reader, 23),
-                Placement = NullableString(reader, 24),
-                CandidateIndex = NullableInt32(reader, 25),
-                ChunkIndex = NullableInt32(reader, 26),
-                SampleIndex = NullableInt32(reader, 27),
-                ModelPath = NullableString(reader, 28),
-                ModelLine = NullableInt32(reader, 29),
-                ModelEndLine = NullableInt32(reader, 30),
-                Quote = NullableString(reader, 31),
-                Severity = NullableString(reader, 32),
-                CandidateBody = NullableString(reader, 33),
-                GroupId = NullableInt32(reader, 34),
-                Support = NullableInt32(reader, 35),
-                Score = NullableDouble(reader, 36),
-                PromptSha256 = NullableString(reader, 37),
-                Model = NullableString(reader, 38),
-                Temperature = NullableDouble(reader, 39),
-                MissedChunkCompletion = NullableString(reader, 40),
+                Fingerprint = fingerprint,
+                GitHubReactionId = events.IsDBNull(14) ? null : events.GetInt64(14),
+                EventHeadSha = events.IsDBNull(15) ? null : events.GetString(15),
+                EventPath = events.IsDBNull(16) ? null : events.GetString(16),
+                EventLine = events.IsDBNull(17) ? null : events.GetInt32(17),
+                EventChunkIndex = chunkIndex,
+                Comment = reviewId is not null && fingerprint is not null ? ofReview.GetValueOrDefault(fingerprint) : null,
+                MissedChunk = kind == FeedbackKind.MissedBug && reviewId is { } review && chunkIndex is { } chunk
+                    ? await chunks.ReadAsync(review, chunk, ct)
+                    : null,
             };
+        }
+    }
+
+    private static FeedbackKind KindOf(string stored) => stored switch
+    {
+        "reaction" => FeedbackKind.Reaction,
+        "reaction_retracted" => FeedbackKind.ReactionRetracted,
+        "reply" => FeedbackKind.Reply,
+        "command_good" => FeedbackKind.CommandGood,
+        "command_nit" => FeedbackKind.CommandNit,
+        "command_wrong" => FeedbackKind.CommandWrong,
+        "command_rate" => FeedbackKind.CommandRate,
+        "missed_bug" => FeedbackKind.MissedBug,
+        "thread_resolved" => FeedbackKind.ThreadResolved,
+        "thread_unresolved" => FeedbackKind.ThreadUnresolved,
+        "addressed" => FeedbackKind.Addressed,
+        _ => FeedbackStored.ParseKind(stored),
+    };
+
+    private static FeedbackValue? ValueOf(string stored) => stored switch
+    {
+        "positive" => FeedbackValue.Positive,
+        "negative" => FeedbackValue.Negative,
+        "neutral" => FeedbackValue.Neutral,
+        _ => FeedbackStored.ParseValue(stored),
+    };
+
+    private static ExportComment ReadExportComment(DbDataReader reader, double? precision) => new()
+    {
+        ReviewId = Int64(reader, 0),
+        Fingerprint = reader.GetString(1),
+        ReviewHeadSha = NullableString(reader, 2),
+        Precision = precision,
+        Path = reader.GetString(4),
+        Line = Int32(reader, 5),
+        StartLine = NullableInt32(reader, 6),
+        Side = reader.GetString(7),
+        Placement = reader.GetString(8),
+        CandidateIndex = NullableInt32(reader, 9),
+        ChunkIndex = NullableInt32(reader, 10),
+        SampleIndex = NullableInt32(reader, 11),
+        ModelPath = NullableString(reader, 12),
+        ModelLine = NullableInt32(reader, 13),
+        ModelEndLine = NullableInt32(reader, 14),
+        Quote = NullableString(reader, 15),
+        Severity = NullableString(reader, 16),
+        CandidateBody = NullableString(reader, 17),
+        GroupId = NullableInt32(reader, 18),
+        Support = NullableInt32(reader, 19),
+        Score = NullableDouble(reader, 20),
+        PromptSha256 = NullableString(reader, 21),
+        Model = NullableString(reader, 22),
+        Temperature = NullableDouble(reader, 23),
+    };
+
+    /// <summary>A chunk's first parsed sample, read on a connection of its own opened at the first missed bug.</summary>
+    private sealed class ChunkCritiqueReader(SqlDatabase db) : IAsyncDisposable
+    {
+        private DbConnection? _connection;
+
+        public async Task<ChunkCritique?> ReadAsync(long reviewId, int chunkIndex, CancellationToken ct)
+        {
+            _connection ??= await db.OpenReadAsync(ct);
+            await using var command = Command(_connection, """
+                SELECT m.prompt_sha256, m.model, m.temperature, m.sample_index, m.completion, r.head_sha, r.summary_json
+                FROM model_calls m JOIN reviews r ON r.id = m.review_id
+                WHERE m.review_id = @review AND m.chunk_index = @chunk AND m.outcome = 'parsed'
+                ORDER BY m.sample_index, m.attempt
+                LIMIT 1
+                """, ("@review", reviewId), ("@chunk", chunkIndex));
+            await using var reader = await command.ExecuteReaderAsync(ct);
+            return await reader.ReadAsync(ct)
+                ? new ChunkCritique
+                {
+                    PromptSha256 = reader.GetString(0),
+                    Model = NullableString(reader, 1),
+                    Temperature = NullableDouble(reader, 2),
+                    SampleIndex = Int32(reader, 3),
+                    Completion = NullableString(reader, 4),
+                    ReviewHeadSha = reader.GetString(5),
+                    Precision = PrecisionOf(NullableString(reader, 6)),
+                }
+                : null;
+        }
+
+        public async ValueTask DisposeAsync()
+        {
+            if (_connection is not null)
+            {
+                await _connection.DisposeAsync();
+            }
         }
     }
 

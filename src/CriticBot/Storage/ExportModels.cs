@@ -26,20 +26,11 @@ public sealed record ExportFilter
     public DateTimeOffset? Until { get; init; }
 }
 
-/// <summary>The order events are streamed in.</summary>
-public enum ExportOrder
-{
-    /// <summary>By the comment they are about (review, fingerprint), then recording order: one comment's events together.</summary>
-    ByComment,
-
-    /// <summary>Recording order (the raw log).</summary>
-    ByEvent,
-}
-
 /// <summary>
-/// One feedback event joined with everything an export row needs: the posted comment, the candidate it was made of,
-/// the model call (or, for a missed bug, the chunk's first parsed call) and the review. Prompt texts are not here:
-/// they repeat across rows and are read once per prompt (see <see cref="ExportPromptReader"/>).
+/// One feedback event with everything an export row needs: the posted comment it is about with its candidate, model
+/// call and review (<see cref="Comment"/>, shared by all the events of that comment), or for a missed bug its chunk's
+/// critique (<see cref="MissedChunk"/>). Prompt texts are not here: they repeat across rows and are read once per
+/// prompt (see <see cref="ExportPromptReader"/>).
 /// </summary>
 public sealed class ExportEvent
 {
@@ -67,21 +58,60 @@ public sealed class ExportEvent
 
     public int? EventLine { get; init; }
 
-    /// <summary>The reviewed head (reviews.head_sha of <see cref="ReviewId"/>).</summary>
+    /// <summary>A missed bug's nearest chunk.</summary>
+    public int? EventChunkIndex { get; init; }
+
+    /// <summary>The posted comment the event is about; null when the records do not know it.</summary>
+    public ExportComment? Comment { get; init; }
+
+    /// <summary>For a missed bug: its chunk's first parsed sample (the critique that missed it); null when not known.</summary>
+    public ChunkCritique? MissedChunk { get; init; }
+
+    public string? ReviewHeadSha => Comment?.ReviewHeadSha ?? MissedChunk?.ReviewHeadSha;
+    public double? Precision => Comment is { } c ? c.Precision : MissedChunk?.Precision;
+    public string? CommentPath => Comment?.Path;
+    public int? CommentLine => Comment?.Line;
+    public int? CommentStartLine => Comment?.StartLine;
+    public string? CommentSide => Comment?.Side;
+    public string? Placement => Comment?.Placement;
+    public int? CandidateIndex => Comment?.CandidateIndex;
+    public int? ChunkIndex => Comment?.ChunkIndex ?? EventChunkIndex;
+    public int? SampleIndex => Comment?.SampleIndex;
+    public string? ModelPath => Comment?.ModelPath;
+    public int? ModelLine => Comment?.ModelLine;
+    public int? ModelEndLine => Comment?.ModelEndLine;
+    public string? Quote => Comment?.Quote;
+    public string? Severity => Comment?.Severity;
+    public string? CandidateBody => Comment?.CandidateBody;
+    public int? GroupId => Comment?.GroupId;
+    public int? Support => Comment?.Support;
+    public double? Score => Comment?.Score;
+
+    /// <summary>The prompt of the candidate's chunk, or of a missed bug's nearest chunk.</summary>
+    public string? PromptSha256 => Comment?.PromptSha256 ?? MissedChunk?.PromptSha256;
+
+    public string? Model => Comment?.Model ?? MissedChunk?.Model;
+    public double? Temperature => Comment?.Temperature ?? MissedChunk?.Temperature;
+    public string? MissedChunkCompletion => MissedChunk?.Completion;
+}
+
+/// <summary>A posted comment (review_comments) with its candidate (candidates_v2, posted), model call and review.</summary>
+public sealed class ExportComment
+{
+    public required long ReviewId { get; init; }
+    public required string Fingerprint { get; init; }
     public string? ReviewHeadSha { get; init; }
 
     /// <summary>The precision the review ran with (reviews.summary_json), when kept.</summary>
     public double? Precision { get; init; }
 
-    /// <summary>The posted comment's place (review_comments); null when the event is about no known comment.</summary>
-    public string? CommentPath { get; init; }
+    public required string Path { get; init; }
+    public required int Line { get; init; }
+    public int? StartLine { get; init; }
+    public required string Side { get; init; }
+    public required string Placement { get; init; }
 
-    public int? CommentLine { get; init; }
-    public int? CommentStartLine { get; init; }
-    public string? CommentSide { get; init; }
-    public string? Placement { get; init; }
-
-    /// <summary>The posted candidate (candidates_v2 with posted = 1); null when not known.</summary>
+    /// <summary>The candidate the comment was made of; null (with what follows) when not recorded.</summary>
     public int? CandidateIndex { get; init; }
 
     public int? ChunkIndex { get; init; }
@@ -95,15 +125,21 @@ public sealed class ExportEvent
     public int? GroupId { get; init; }
     public int? Support { get; init; }
     public double? Score { get; init; }
-
-    /// <summary>The prompt of the candidate's chunk, or of a missed bug's nearest chunk.</summary>
     public string? PromptSha256 { get; init; }
-
     public string? Model { get; init; }
     public double? Temperature { get; init; }
+}
 
-    /// <summary>For a missed bug: the raw answer of its chunk's first parsed sample (the critique that missed it).</summary>
-    public string? MissedChunkCompletion { get; init; }
+/// <summary>A chunk's first parsed sample, the critique a missed bug is preferred over.</summary>
+public sealed class ChunkCritique
+{
+    public string? ReviewHeadSha { get; init; }
+    public double? Precision { get; init; }
+    public required string PromptSha256 { get; init; }
+    public string? Model { get; init; }
+    public double? Temperature { get; init; }
+    public required int SampleIndex { get; init; }
+    public string? Completion { get; init; }
 }
 
 /// <summary>Reads prompts by hash on one open connection (a prepared statement), for an export's prompt cache.</summary>

@@ -219,7 +219,8 @@ public abstract class ExportCommandTests : IAsyncLifetime
         await _seed.EventAsync(review, "fp", FeedbackKind.Reaction, login: "carol-reader", permission: "read", value: FeedbackValue.Negative, reaction: 7);
         await _seed.EventAsync(review, null, FeedbackKind.MissedBug, login: "alice-maint", permission: "maintain", text: "overflow", path: "src/app.py", line: 3, chunk: 0);
 
-        var ratings = await RowsAsync("ratings");
+        // Ordered by comment, then as recorded (a missed bug is on no comment): read in recording order here.
+        var ratings = (await RowsAsync("ratings")).OrderBy(r => r.GetProperty("event_id").GetInt64()).ToList();
         Assert.Equal(["reply", "command_rate", "reaction", "missed_bug"], ratings.Select(r => r.GetProperty("kind").GetString()));
         Assert.Equal(6, ratings[1].GetProperty("rating").GetInt32());
         Assert.Equal(("src/app.py", 3, "overflow"), (ratings[3].GetProperty("reported_path").GetString(), ratings[3].GetProperty("reported_line").GetInt32(), ratings[3].GetProperty("text").GetString()));
@@ -237,14 +238,15 @@ public abstract class ExportCommandTests : IAsyncLifetime
         Assert.DoesNotContain("@alice-maint", everything, StringComparison.OrdinalIgnoreCase);
 
         // Stable across exports (the key is kept in the database), different under another salt, raw on request.
-        Assert.Equal(alice, (await RowsAsync("ratings"))[0].GetProperty("rater").GetString());
-        var salted = (await RowsAsync("ratings", environment: new() { ["CRITICBOT_EXPORT_SALT"] = "another key" }))[0].GetProperty("rater").GetString();
+        Assert.Equal(alice, (await RowsAsync("ratings")).Single(r => r.GetProperty("kind").GetString() == "reply").GetProperty("rater").GetString());
+        static string? ReplyRater(List<JsonElement> rows) => rows.Single(r => r.GetProperty("kind").GetString() == "reply").GetProperty("rater").GetString();
+        var salted = ReplyRater(await RowsAsync("ratings", environment: new() { ["CRITICBOT_EXPORT_SALT"] = "another key" }));
         Assert.StartsWith("rater-", salted, StringComparison.Ordinal);
         Assert.NotEqual(alice, salted);
-        Assert.Equal(salted, (await RowsAsync("ratings", environment: new() { ["CRITICBOT_EXPORT_SALT"] = "another key" }))[0].GetProperty("rater").GetString());
-        var raw = await RowsAsync("ratings", rawLogins: true);
-        Assert.Equal("alice-maint", raw[0].GetProperty("rater").GetString());
-        Assert.Contains("@bob-writer", raw[0].GetProperty("text").GetString(), StringComparison.Ordinal);
+        Assert.Equal(salted, ReplyRater(await RowsAsync("ratings", environment: new() { ["CRITICBOT_EXPORT_SALT"] = "another key" })));
+        var raw = (await RowsAsync("ratings", rawLogins: true)).Single(r => r.GetProperty("kind").GetString() == "reply");
+        Assert.Equal("alice-maint", raw.GetProperty("rater").GetString());
+        Assert.Contains("@bob-writer", raw.GetProperty("text").GetString(), StringComparison.Ordinal);
 
         // kto: the raters who made the label are pseudonyms too.
         var kto = Assert.Single(await RowsAsync("kto"));
@@ -336,6 +338,27 @@ public abstract class ExportCommandTests : IAsyncLifetime
         stream.Position = 0;
         var rows = (await ParquetSerializer.DeserializeAsync<KtoReadBack>(stream)).Data;
         Assert.Equal([("a", true), ("b", false)], rows.Select(r => (r.Metadata!.Fingerprint, r.Label)));
+    }
+
+    [Fact]
+    public async Task A_dataset_folder_gets_train_and_test_parquet_and_a_card_with_the_rule_and_provenance()
+    {
+        for (var pr = 1; pr <= 12; pr++)
+        {
+            var review = await _seed.ReviewAsync("o/r", pr, [new Highlight(0, "a"), new Highlight(0, "b")]);
+            await _seed.EventAsync(review, "a", FeedbackKind.CommandGood);
+            await _seed.EventAsync(review, "b", FeedbackKind.CommandWrong);
+        }
+
+        var folder = Path.Combine(_work, "dataset");
+        var (code, _, error) = await ExportAsync(new ExportCommand.Arguments { Format = "dpo", Out = folder, Split = 0.5, Seed = 3 });
+        Assert.True(code == 0, error);
+        Assert.Contains("exported 12 dpo row(s)", error, StringComparison.Ordinal);
+        Assert.True(File.Exists(Path.Combine(folder, "data", "train-00000-of-00001.parquet")));
+        Assert.True(File.Exists(Path.Combine(folder, "data", "test-00000-of-00001.parquet")));
+        var card = await File.ReadAllTextAsync(Path.Combine(folder, "README.md"));
+        Assert.Contains("A comment's label comes from its feedback events by one rule", card, StringComparison.Ordinal);
+        Assert.Contains("--min-permission", card, StringComparison.Ordinal);
     }
 
     /// <summary>The columns a reader of the file needs, as Parquet.Net's serializer reads them by their names.</summary>

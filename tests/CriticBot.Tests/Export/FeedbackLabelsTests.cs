@@ -94,4 +94,27 @@ public sealed class FeedbackLabelsTests
             E(FeedbackKind.Reply), E(FeedbackKind.Reply), E(FeedbackKind.CommandGood, value: FeedbackValue.Positive)], RaterRole.Write);
         Assert.Equal((LabelOutcome.Positive, true, false, 2, true), (label.Outcome, label.Addressed, label.ThreadResolved, label.Replies, label.Label));
     }
+
+    [Fact]
+    public void The_worked_example_of_the_documentation_holds_event_by_event()
+    {
+        ExportEvent[] events =
+        [
+            E(FeedbackKind.Reaction, login: "ana", value: FeedbackValue.Positive, reaction: 501),
+            E(FeedbackKind.Reaction, login: "bo", permission: "maintain", value: FeedbackValue.Negative, reaction: 502),
+            E(FeedbackKind.CommandGood, login: "cy", permission: "read", value: FeedbackValue.Positive),
+            E(FeedbackKind.CommandNit, login: "bo", permission: "maintain", value: FeedbackValue.Neutral),
+            E(FeedbackKind.ReactionRetracted, login: "ana", value: FeedbackValue.Positive, reaction: 501),
+            E(FeedbackKind.CommandRate, login: "ana", value: FeedbackValue.Positive, rating: 6),
+        ];
+        LabelOutcome After(int count, RaterRole minimum = RaterRole.Write) => FeedbackLabels.Decide(events[..count], minimum).Outcome;
+        Assert.Equal(
+            [LabelOutcome.Positive, LabelOutcome.Conflicting, LabelOutcome.Conflicting, LabelOutcome.NeutralOnly, LabelOutcome.NeutralOnly, LabelOutcome.Positive],
+            Enumerable.Range(1, 6).Select(n => After(n)));
+        var label = FeedbackLabels.Decide(events, RaterRole.Write);
+        Assert.Equal(["ana", "bo"], label.Counted.Select(v => v.Login).Order());
+        Assert.Equal(RaterRole.Maintain, label.Counted.Max(v => v.Permission));
+        Assert.Equal(LabelOutcome.Positive, After(6, RaterRole.Read));
+        Assert.Equal(LabelOutcome.NeutralOnly, After(6, RaterRole.Maintain));
+    }
 }
