@@ -17,7 +17,7 @@ db="$work/feedback-$events.db"
 dotnet build benchmarks/CriticBot.FeedbackGenerator -c Release -nologo -v quiet -clp:ErrorsOnly
 dotnet build src/CriticBot -c Release -nologo -v quiet -clp:ErrorsOnly
 if [[ ! -f "$db" ]]; then
-  /usr/bin/time -f "generated in %e s, %M KiB max RSS" \
+  /usr/bin/time -f "generated in %e s, %M KiB max RSS (%U s user, %S s sys)" \
     dotnet benchmarks/CriticBot.FeedbackGenerator/bin/Release/net10.0/CriticBot.FeedbackGenerator.dll --out "$db" --events "$events"
 fi
 ls -l "$db"
@@ -26,7 +26,7 @@ echo "load before: $(uptime)"
 for format in ratings kto; do
   for run in $(seq 1 "$runs"); do
     rm -f "$work/$format.parquet"
-    CRITICBOT_DATABASE="$db" /usr/bin/time -f "$format run $run: %e s %M KiB" \
+    CRITICBOT_DATABASE="$db" /usr/bin/time -f "$format run $run: %e s %M KiB (%U s user, %S s sys)" \
       dotnet src/CriticBot/bin/Release/net10.0/criticbot.dll export --format "$format" --out "$work/$format.parquet" 2>&1 \
       | grep -v '^\s*$' | tail -n 3
     ls -l "$work/$format.parquet" | awk '{print "  " $5 " bytes"}'

@@ -66,11 +66,6 @@ public static class ExportSinks
                 return new FileSink<TRow>([JsonLinesRowFile<TRow>.ToStandardOutput(stdout)], null);
             case OutputKind.JsonLinesFile:
             case OutputKind.ParquetFile:
-                if (File.Exists(outPath!) is false && Directory.Exists(outPath!))
-                {
-                    throw new ExportOutputException($"--out {outPath} is a folder; a file was asked for.");
-                }
-
                 Func<string, IRowFile<TRow>> open = kind == OutputKind.JsonLinesFile
                     ? path => JsonLinesRowFile<TRow>.ToFile(path)
                     : path => new ParquetRowFile<TRow>(path, limits);
