@@ -16,6 +16,7 @@ public static class CriticBotCli
         root.Subcommands.Add(ForgetCommand.Create(environment));
         root.Subcommands.Add(EvalCommand.Create(environment));
         root.Subcommands.Add(StatsCommand.Create(environment));
+        root.Subcommands.Add(ExportCommand.Create(environment));
         return root;
     }
 

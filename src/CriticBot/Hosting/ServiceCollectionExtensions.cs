@@ -55,6 +55,7 @@ public static class ServiceCollectionExtensions
         services.AddSingleton<IReviewLedger>(provider => provider.GetRequiredService<CriticBotStore>());
         services.AddSingleton<IResearchLog>(provider => provider.GetRequiredService<CriticBotStore>());
         services.AddSingleton<IModelCallBudgetLedger>(provider => provider.GetRequiredService<CriticBotStore>());
+        services.AddSingleton<IRepositorySharingLog>(provider => provider.GetRequiredService<CriticBotStore>());
         services.AddHealthChecks().AddCheck<DatabaseHealthCheck>("database", tags: [DatabaseHealthCheck.ReadyTag]);
         return services;
     }

@@ -90,6 +90,7 @@ public static class WebhookPayloads
             State = String(pr, "state", "pull_request.state") ?? "open",
             Draft = pr.TryGetProperty("draft", out var draft) && draft.ValueKind == JsonValueKind.True,
             SenderLogin = SenderLogin(root),
+            RepositoryPrivate = RepositoryPrivate(root),
         };
     }
 
@@ -110,6 +111,7 @@ public static class WebhookPayloads
             CommentBody = String(comment, "body", "comment.body") ?? "",
             CommenterLogin = String(user, "login", "comment.user.login") ?? throw Malformed("comment.user.login"),
             CommenterIsBot = string.Equals(String(user, "type", "comment.user.type"), "Bot", StringComparison.OrdinalIgnoreCase),
+            RepositoryPrivate = RepositoryPrivate(root),
         };
     }
 
@@ -197,6 +199,12 @@ public static class WebhookPayloads
     private static string RepositoryName(JsonElement root) =>
         String(Required(root, "repository"), "full_name", "repository.full_name") ?? throw Malformed("repository.full_name");
 
+    /// <summary>repository.private; null when absent or not a boolean (the export then treats it as private).</summary>
+    private static bool? RepositoryPrivate(JsonElement root) =>
+        Object(root, "repository") is { } repository && repository.TryGetProperty("private", out var value)
+            ? value.ValueKind switch { JsonValueKind.True => true, JsonValueKind.False => false, _ => null }
+            : null;
+
     private static string SenderLogin(JsonElement root) =>
         Object(root, "sender") is { } sender ? String(sender, "login", "sender.login") ?? "" : "";
 
@@ -280,6 +288,9 @@ public sealed record PullRequestPayload
     public required string State { get; init; }
     public required bool Draft { get; init; }
     public required string SenderLogin { get; init; }
+
+    /// <summary>repository.private as the delivery says; null when it does not.</summary>
+    public bool? RepositoryPrivate { get; init; }
 }
 
 public sealed record IssueCommentPayload
@@ -292,4 +303,7 @@ public sealed record IssueCommentPayload
     public required string CommentBody { get; init; }
     public required string CommenterLogin { get; init; }
     public required bool CommenterIsBot { get; init; }
+
+    /// <summary>repository.private as the delivery says; null when it does not.</summary>
+    public bool? RepositoryPrivate { get; init; }
 }

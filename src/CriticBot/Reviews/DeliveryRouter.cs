@@ -81,6 +81,7 @@ public sealed partial class DeliveryRouter(
             InstallationId = payload.InstallationId,
             Repository = payload.Repository,
             Number = payload.Number,
+            RepositoryPrivate = payload.RepositoryPrivate,
             LastAttempt = delivery.Attempt >= inbox.Value.MaxAttempts,
         }, ct);
     }
@@ -130,6 +131,7 @@ public sealed partial class DeliveryRouter(
             InstallationId = payload.InstallationId,
             Repository = payload.Repository,
             Number = payload.Number,
+            RepositoryPrivate = payload.RepositoryPrivate,
             Explicit = true,
             LastAttempt = delivery.Attempt >= inbox.Value.MaxAttempts,
         }, ct);

@@ -25,6 +25,9 @@ public sealed record ReviewRequest
     /// delivery above it may carry a newer push, which cancels this review. Null: no such watch.
     /// </summary>
     public long? DeliveriesSeenUpTo { get; init; }
+
+    /// <summary>The delivery's repository.private (null: not said), recorded for the export's consent check.</summary>
+    public bool? RepositoryPrivate { get; init; }
 }
 
 /// <summary>Every sample failed (model errors, unparseable answers): retried rather than posting an empty review.</summary>

@@ -27,6 +27,12 @@ public sealed record RepositoryConfig
     /// <summary>The language the critic writes its comments in, e.g. "en" or "German".</summary>
     public string? Language { get; init; }
 
+    /// <summary>
+    /// The maintainers consent to their feedback being exported from a private repository (`criticbot export`,
+    /// docs/export.md); public repositories are exported regardless.
+    /// </summary>
+    public bool ShareFeedback { get; init; }
+
     /// <summary>What was wrong with the file; non-empty means the defaults are in force.</summary>
     public IReadOnlyList<string> Problems { get; init; } = [];
 
@@ -147,6 +153,9 @@ public sealed record RepositoryConfig
             {
                 case "enabled":
                     config = config with { Enabled = ReadBool(key, value, errors) ?? config.Enabled };
+                    break;
+                case "share_feedback":
+                    config = config with { ShareFeedback = ReadBool(key, value, errors) ?? config.ShareFeedback };
                     break;
                 case "review_drafts":
                     config = config with { ReviewDrafts = ReadBool(key, value, errors) ?? config.ReviewDrafts };

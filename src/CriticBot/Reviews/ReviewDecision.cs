@@ -26,7 +26,7 @@ public sealed record ReviewDecision
 /// is reviewed only when configured or asked for. Decided before any claim, so a skipped head can still be reviewed
 /// on a maintainer's request.
 /// </summary>
-public sealed class ReviewDecider(IGitHubGateway github)
+public sealed class ReviewDecider(IGitHubGateway github, Storage.IRepositorySharingLog sharing)
 {
     public async Task<ReviewDecision> DecideAsync(ReviewRequest request, CancellationToken ct)
     {
@@ -46,6 +46,8 @@ public sealed class ReviewDecider(IGitHubGateway github)
         // From the default branch: the base branch is the author's to choose (retarget), the default branch is not.
         var config = RepositoryConfig.Parse(
             await github.GetFileContentAsync(request.InstallationId, repo, RepositoryConfig.Path, pr.DefaultBranch, ct));
+        // What the export needs to honour a private repository's consent (docs/export.md), as of this review.
+        await sharing.RecordSharingAsync(request.Repository, request.RepositoryPrivate, config.ShareFeedback, ct);
         if (!config.Enabled)
         {
             return ReviewDecision.Skip("skipped: disabled by configuration");

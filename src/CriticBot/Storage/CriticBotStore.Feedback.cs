@@ -284,6 +284,7 @@ public sealed partial class CriticBotStore : IFeedbackLog
                 WHERE LOWER(r.repository) = @repository AND rc.github_comment_id IS NOT NULL)
             """, repository);
         await ExecuteAsync(connection, "DELETE FROM feedback_polls WHERE LOWER(repository) = @repository", repository);
+        await ExecuteAsync(connection, "DELETE FROM repository_sharing WHERE repository = @repository", repository); // stored lower-case
         return await ExecuteAsync(connection, "DELETE FROM feedback_events WHERE LOWER(repository) = @repository", repository);
     }
 

@@ -258,5 +258,25 @@ internal static class Migrations
                 reactions TEXT NOT NULL
             );
             """),
+        // Export (docs/export.md): each repository's visibility (the webhook's repository.private) and its
+        // share_feedback setting as last seen at review time, so private repositories are exported only with consent;
+        // the keys the export uses (the pseudonym key, generated once so pseudonyms are stable across exports); and
+        // the index the export's join from an event to its posted candidate needs.
+        (5, "repository sharing, export keys", """
+            CREATE TABLE repository_sharing (
+                repository TEXT PRIMARY KEY,
+                private INTEGER NULL,
+                share_feedback INTEGER NOT NULL,
+                updated_at BIGINT NOT NULL
+            );
+
+            CREATE TABLE export_keys (
+                name TEXT PRIMARY KEY,
+                value TEXT NOT NULL,
+                created_at BIGINT NOT NULL
+            );
+
+            CREATE INDEX ix_candidates_v2_fingerprint ON candidates_v2 (review_id, fingerprint);
+            """),
     ];
 }
