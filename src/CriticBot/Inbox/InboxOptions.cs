@@ -14,6 +14,13 @@ public sealed class InboxOptions
     [Range(1, 64)]
     public int MaxConcurrency { get; set; } = 4;
 
+    /// <summary>
+    /// Dedicated threads that run handlers (reviews) and every continuation of their code, apart from the thread pool
+    /// that serves intake; unset: one per core but one (at least one). 0 runs handlers on the thread pool instead.
+    /// </summary>
+    [Range(0, 64)]
+    public int? ReviewThreads { get; set; }
+
     /// <summary>Attempts before a delivery is marked failed.</summary>
     [Range(1, 100)]
     public int MaxAttempts { get; set; } = 5;

@@ -33,7 +33,10 @@ public sealed partial class InboxWorker(
             return;
         }
 
-        LogStarted(logger, WorkerId, settings.MaxConcurrency);
+        var reviewThreads = settings.ReviewThreads ?? ReviewScheduler.DefaultThreadCount;
+        LogStarted(logger, WorkerId, settings.MaxConcurrency, reviewThreads);
+        using var reviewScheduler = reviewThreads > 0 ? new ReviewScheduler(reviewThreads) : null;
+        _reviewScheduler = reviewScheduler;
         var running = new HashSet<Task>();
         while (!stoppingToken.IsCancellationRequested)
         {
@@ -59,9 +62,15 @@ public sealed partial class InboxWorker(
             running.RemoveWhere(task => task.IsCompleted);
         }
 
-        // Handlers see the cancelled token and release their deliveries; wait so no claim is left dangling.
+        // Handlers see the cancelled token and release their deliveries; wait so no claim is left dangling. Then the
+        // review threads end (disposal joins them).
         await Task.WhenAll(running);
     }
+
+    private ReviewScheduler? _reviewScheduler;
+
+    /// <summary>Where handlers run: the dedicated review threads while the worker runs (null when Inbox:ReviewThreads is 0).</summary>
+    public ReviewScheduler? ReviewScheduler => _reviewScheduler;
 
     /// <summary>Between claims that found nothing, how long new deliveries alone wait before the next claim.</summary>
     public static readonly TimeSpan EmptyClaimPause = TimeSpan.FromMilliseconds(100);
@@ -85,7 +94,9 @@ public sealed partial class InboxWorker(
                     return true;
                 }
 
-                running.Add(Task.Run(() => ProcessAsync(claimed, settings, stoppingToken), CancellationToken.None));
+                running.Add(_reviewScheduler is { } reviews
+                    ? reviews.Run(() => ProcessAsync(claimed, settings, stoppingToken))
+                    : Task.Run(() => ProcessAsync(claimed, settings, stoppingToken), CancellationToken.None));
             }
         }
         catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
@@ -122,7 +133,8 @@ public sealed partial class InboxWorker(
 
         using var handlerCancellation = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken);
         var claimLost = new StrongBox();
-        var renewal = RenewLeaseAsync(claimed.Id, settings.Lease, claimLost, handlerCancellation);
+        // On the pool, not the review threads: a renewal must not wait behind other reviews' CPU work.
+        var renewal = Task.Run(() => RenewLeaseAsync(claimed.Id, settings.Lease, claimLost, handlerCancellation), CancellationToken.None);
         try
         {
             string outcome;
@@ -256,8 +268,8 @@ public sealed partial class InboxWorker(
         public volatile bool Value;
     }
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "Inbox worker {WorkerId} started (up to {MaxConcurrency} deliveries at once)")]
-    private static partial void LogStarted(ILogger logger, string workerId, int maxConcurrency);
+    [LoggerMessage(Level = LogLevel.Information, Message = "Inbox worker {WorkerId} started (up to {MaxConcurrency} deliveries at once, on {ReviewThreads} review threads; 0 means the thread pool)")]
+    private static partial void LogStarted(ILogger logger, string workerId, int maxConcurrency, int reviewThreads);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Inbox worker is disabled (Inbox:Enabled=false): deliveries are stored, not processed")]
     private static partial void LogDisabled(ILogger logger);
