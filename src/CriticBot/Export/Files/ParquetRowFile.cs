@@ -103,6 +103,9 @@ internal sealed class ParquetRowFile<TRow> : IRowFile<TRow> where TRow : class
         await ParquetWriter.CreateAsync(_columns.Schema, _file.Stream, new ParquetOptions
         {
             CompressionMethod = CompressionMethod.Snappy,
+            // Decide on dictionary encoding from a sample: columns of mostly unique text (replies, fingerprints, SHAs)
+            // otherwise get a full dictionary built and thrown away in every row group.
+            DictionaryEncodingSampleSize = 1024,
             // The stream pool Parquet.Net encodes pages in keeps freed buffers without limit unless told otherwise.
             MaximumSmallPoolFreeBytes = 16 << 20,
             MaximumLargePoolFreeBytes = 64 << 20,
