@@ -120,8 +120,9 @@ internal sealed record ParquetLimits
     // Measured on a million ratings rows (docs/performance.md, "Export"): groups of about 48 MB of rows peaked at
     // 292 MB RSS (Parquet.Net's own buffers per group come on top of the rows, and survive to gen 2); 20,000-row
     // groups at 180 MB for the same CPU time. A group of 25,000 ratings rows is about 3.5 MB compressed.
-    public int MaxRowsPerGroup { get; init; } = 25_000;
+    // Two groups are in memory while one is encoded beside the next filling (ParquetRowFile), so each is smaller.
+    public int MaxRowsPerGroup { get; init; } = 16_000;
 
     /// <summary>Estimated in-memory bytes of the buffered rows (strings at two bytes a character).</summary>
-    public long MaxBytesPerGroup { get; init; } = 24L << 20;
+    public long MaxBytesPerGroup { get; init; } = 16L << 20;
 }
