@@ -75,11 +75,13 @@ internal sealed class ParquetColumns
     /// <summary>Plans the leaves under <paramref name="field"/>, a property of <paramref name="owner"/> (or, with a null owner, a list's element itself).</summary>
     private static void PlanField(Type? owner, Field field, int parentDefinition, List<PathStep> steps, List<LeafColumn> leaves)
     {
-        var (getter, valueType) = owner is null ? (null, (Type?)null) : PropertyOf(owner, field.Name);
+        var property = owner is null ? null : PropertyOf(owner, field.Name);
+        var getter = property is null || field is DataField ? null : ObjectGetter(property);
+        var valueType = property is null ? null : System.Nullable.GetUnderlyingType(property.PropertyType) ?? property.PropertyType;
         switch (field)
         {
             case DataField data:
-                leaves.Add(LeafColumn.Create(data, getter, valueType, parentDefinition, [.. steps]));
+                leaves.Add(LeafColumn.Create(data, property, parentDefinition, [.. steps]));
                 break;
             case StructField structField:
             {
@@ -109,7 +111,7 @@ internal sealed class ParquetColumns
                 }
                 else if (list.Item is DataField item)
                 {
-                    leaves.Add(LeafColumn.Create(item, null, elementType, list.MaxDefinitionLevel, [.. inner]));
+                    leaves.Add(LeafColumn.Create(item, null, list.MaxDefinitionLevel, [.. inner]));
                 }
                 else
                 {
@@ -124,21 +126,22 @@ internal sealed class ParquetColumns
         }
     }
 
-    private static (Func<object, object?> Getter, Type ValueType) PropertyOf(Type owner, string name)
-    {
-        foreach (var property in owner.GetProperties(BindingFlags.Public | BindingFlags.Instance))
-        {
-            var propertyName = property.GetCustomAttribute<JsonPropertyNameAttribute>()?.Name ?? property.Name;
-            if (propertyName == name)
-            {
-                var row = Expression.Parameter(typeof(object), "row");
-                var body = Expression.Convert(Expression.Property(Expression.Convert(row, owner), property), typeof(object));
-                var getter = Expression.Lambda<Func<object, object?>>(body, row).Compile();
-                return (getter, System.Nullable.GetUnderlyingType(property.PropertyType) ?? property.PropertyType);
-            }
-        }
+    private static PropertyInfo PropertyOf(Type owner, string name) =>
+        owner.GetProperties(BindingFlags.Public | BindingFlags.Instance)
+            .FirstOrDefault(p => (p.GetCustomAttribute<JsonPropertyNameAttribute>()?.Name ?? p.Name) == name)
+        ?? throw new NotSupportedException($"{owner.Name}: no property for the Parquet field {name}.");
 
-        throw new NotSupportedException($"{owner.Name}: no property for the Parquet field {name}.");
+    private static Func<object, object?> ObjectGetter(PropertyInfo property) => Getter<object>(property);
+
+    /// <summary>
+    /// <c>row =&gt; (TValue)((Owner)row).Property</c>, or for a list's element (no property) <c>row =&gt; (TValue)row</c>:
+    /// value-typed leaves read as <c>T?</c> without boxing.
+    /// </summary>
+    internal static Func<object, TValue> Getter<TValue>(PropertyInfo? property)
+    {
+        var row = Expression.Parameter(typeof(object), "row");
+        Expression value = property is null ? row : Expression.Property(Expression.Convert(row, property.DeclaringType!), property);
+        return Expression.Lambda<Func<object, TValue>>(Expression.Convert(value, typeof(TValue)), row).Compile();
     }
 }
 
@@ -177,20 +180,20 @@ internal abstract class LeafColumn
 
     protected ReadOnlyMemory<int>? Repetitions => _repetitions.AsMemory(0, LevelCount);
 
-    public static LeafColumn Create(DataField field, Func<object, object?>? getter, Type? valueType, int parentDefinition, PathStep[] steps)
+    /// <param name="property">The leaf's property, or null when the leaf is a list's element itself.</param>
+    public static LeafColumn Create(DataField field, PropertyInfo? property, int parentDefinition, PathStep[] steps)
     {
-        var type = valueType ?? field.ClrType;
-        var get = getter ?? (static value => value);
-        if (field.ClrType == typeof(ReadOnlyMemory<char>) && type == typeof(string))
+        var type = property is null ? field.ClrType : System.Nullable.GetUnderlyingType(property.PropertyType) ?? property.PropertyType;
+        if (field.ClrType == typeof(ReadOnlyMemory<char>) && (property is null || type == typeof(string)))
         {
-            return new StringColumn(field, get, parentDefinition, steps);
+            return new StringColumn(field, ParquetColumns.Getter<string?>(property), parentDefinition, steps);
         }
 
-        LeafColumn? column = type == typeof(bool) ? new ValueColumn<bool>(field, get, parentDefinition, steps)
-            : type == typeof(int) ? new ValueColumn<int>(field, get, parentDefinition, steps)
-            : type == typeof(long) ? new ValueColumn<long>(field, get, parentDefinition, steps)
-            : type == typeof(double) ? new ValueColumn<double>(field, get, parentDefinition, steps)
-            : type == typeof(DateTime) ? new ValueColumn<DateTime>(field, get, parentDefinition, steps)
+        LeafColumn? column = type == typeof(bool) ? new ValueColumn<bool>(field, ParquetColumns.Getter<bool?>(property), parentDefinition, steps)
+            : type == typeof(int) ? new ValueColumn<int>(field, ParquetColumns.Getter<int?>(property), parentDefinition, steps)
+            : type == typeof(long) ? new ValueColumn<long>(field, ParquetColumns.Getter<long?>(property), parentDefinition, steps)
+            : type == typeof(double) ? new ValueColumn<double>(field, ParquetColumns.Getter<double?>(property), parentDefinition, steps)
+            : type == typeof(DateTime) ? new ValueColumn<DateTime>(field, ParquetColumns.Getter<DateTime?>(property), parentDefinition, steps)
             : null;
         if (column is null || field.ClrType != type)
         {
@@ -299,7 +302,7 @@ internal abstract class LeafColumn
     }
 }
 
-internal sealed class ValueColumn<T>(DataField field, Func<object, object?> getter, int parentDefinition, PathStep[] steps)
+internal sealed class ValueColumn<T>(DataField field, Func<object, T?> getter, int parentDefinition, PathStep[] steps)
     : LeafColumn(field, parentDefinition, steps) where T : struct
 {
     private T[] _values = [];
@@ -309,18 +312,19 @@ internal sealed class ValueColumn<T>(DataField field, Func<object, object?> gett
 
     protected override bool TryAppendValue(object parent)
     {
-        if (getter(parent) is not T value)
+        var value = getter(parent);
+        if (value is null)
         {
             return false;
         }
 
         Grow(ref _values, ValueCount);
-        _values[ValueCount++] = value;
+        _values[ValueCount++] = value.GetValueOrDefault();
         return true;
     }
 }
 
-internal sealed class StringColumn(DataField field, Func<object, object?> getter, int parentDefinition, PathStep[] steps)
+internal sealed class StringColumn(DataField field, Func<object, string?> getter, int parentDefinition, PathStep[] steps)
     : LeafColumn(field, parentDefinition, steps)
 {
     private ReadOnlyMemory<char>[] _values = [];
@@ -337,7 +341,7 @@ internal sealed class StringColumn(DataField field, Func<object, object?> getter
 
     protected override bool TryAppendValue(object parent)
     {
-        if (getter(parent) is not string value)
+        if (getter(parent) is not { } value)
         {
             return false;
         }
