@@ -86,8 +86,8 @@ public sealed partial class CriticBotStore : IRepositorySharingLog
             WHERE EXISTS (SELECT 1 FROM feedback_events e WHERE e.review_id = rc.review_id AND e.fingerprint = rc.fingerprint AND {where})
             ORDER BY rc.review_id
             """;
-        await using var eventsConnection = await _db.OpenReadAsync(ct);
-        await using var commentsConnection = await _db.OpenReadAsync(ct);
+        await using var eventsConnection = await _db.OpenScanAsync(ct);
+        await using var commentsConnection = await _db.OpenScanAsync(ct);
         await using var eventsCommand = Command(eventsConnection, eventsSql, parameters);
         await using var commentsCommand = Command(commentsConnection, commentsSql, parameters);
         await using var events = await eventsCommand.ExecuteReaderAsync(ct);

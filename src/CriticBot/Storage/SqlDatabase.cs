@@ -36,6 +36,12 @@ internal abstract class SqlDatabase : IAsyncDisposable
     public abstract Task<DbConnection> OpenReadAsync(CancellationToken ct);
 
     /// <summary>
+    /// A connection for one long scan (the export): by default an ordinary read connection; SQLite gives an
+    /// unpooled, query-only one with a larger page cache, so its settings never reach the service's connections.
+    /// </summary>
+    public virtual Task<DbConnection> OpenScanAsync(CancellationToken ct) => OpenReadAsync(ct);
+
+    /// <summary>
     /// Runs the migration step holding a lock that every process migrating the same database respects, so
     /// replicas starting together migrate once: SQLite's write lock, PostgreSQL's advisory lock.
     /// </summary>

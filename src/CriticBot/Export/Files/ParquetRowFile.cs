@@ -1,22 +1,26 @@
 using Parquet;
-using Parquet.Serialization;
 
 namespace CriticBot.Export.Files;
 
 /// <summary>
 /// A Parquet file written in row groups: rows are buffered until the group reaches <see cref="ParquetLimits"/>
-/// (rows or estimated bytes), then serialised as one row group appended to the file, so memory is bounded by
-/// one group whatever the export's size. Column names are the rows' [JsonPropertyName] names; nested classes
-/// become structs and lists become Parquet lists. A file with no rows still has the schema.
+/// (rows or estimated bytes), then written as one row group, so memory is bounded whatever the export's size.
+/// Column names are the rows' [JsonPropertyName] names; nested classes become structs and lists become Parquet
+/// lists (<see cref="ParquetColumns"/>: the schema Parquet.Net's serializer gives the class). A full group is
+/// encoded on the thread pool while the caller fills the next one, so reading rows and encoding Parquet use both
+/// cores; at most two groups are in memory. A file with no rows still has the schema.
 /// </summary>
 internal sealed class ParquetRowFile<TRow> : IRowFile<TRow> where TRow : class
 {
     private readonly PendingFile _file;
     private readonly ParquetLimits _limits;
     private readonly RowShape _shape = RowShape.Of(typeof(TRow));
-    private readonly List<TRow> _group = [];
+    private readonly ParquetColumns _columns = ParquetColumns.For(typeof(TRow));
+    private List<TRow> _group = [];
+    private List<TRow> _spare = [];
+    private Task _writing = Task.CompletedTask;
+    private ParquetWriter? _writer;
     private long _groupBytes;
-    private bool _started;
 
     public ParquetRowFile(string path, ParquetLimits limits)
     {
@@ -38,43 +42,74 @@ internal sealed class ParquetRowFile<TRow> : IRowFile<TRow> where TRow : class
         Rows++;
         if (_group.Count >= _limits.MaxRowsPerGroup || _groupBytes >= _limits.MaxBytesPerGroup)
         {
-            await FlushGroupAsync(cancellationToken);
+            await StartGroupAsync(cancellationToken);
         }
     }
 
     public async ValueTask CompleteAsync(CancellationToken cancellationToken)
     {
-        if (_group.Count > 0 || !_started)
+        if (_group.Count > 0)
         {
-            await FlushGroupAsync(cancellationToken);
+            await StartGroupAsync(cancellationToken);
         }
 
+        await _writing;
+        var writer = _writer ?? await CreateWriterAsync(cancellationToken);
+        _writer = null;
+        await writer.DisposeAsync(); // writes the footer
         await _file.CommitAsync(cancellationToken);
     }
 
-    public ValueTask DisposeAsync() => _file.DisposeAsync();
-
-    private async Task FlushGroupAsync(CancellationToken cancellationToken)
+    public async ValueTask DisposeAsync()
     {
-        var options = new ParquetOptions
+        // After a failure the group being written has already reported its error (or will not matter): the
+        // pending file is deleted either way.
+        await _writing.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+        if (_writer is not null)
         {
-            Append = _started,
+            try
+            {
+                await _writer.DisposeAsync();
+            }
+            catch (IOException)
+            {
+                // The file is being abandoned; the error that caused it is what the caller sees.
+            }
+        }
+
+        await _file.DisposeAsync();
+    }
+
+    /// <summary>Waits for the group being written (if any), then hands the full group to the thread pool.</summary>
+    private async Task StartGroupAsync(CancellationToken cancellationToken)
+    {
+        await _writing;
+        var full = _group;
+        _group = _spare;
+        _groupBytes = 0;
+        _writing = Task.Run(() => WriteGroupAsync(full, cancellationToken), cancellationToken);
+    }
+
+    private async Task WriteGroupAsync(List<TRow> rows, CancellationToken cancellationToken)
+    {
+        _writer ??= await CreateWriterAsync(cancellationToken);
+        await _columns.WriteRowGroupAsync(_writer, rows, cancellationToken);
+        RowGroups++;
+        rows.Clear();
+        _spare = rows;
+    }
+
+    private async Task<ParquetWriter> CreateWriterAsync(CancellationToken cancellationToken) =>
+        await ParquetWriter.CreateAsync(_columns.Schema, _file.Stream, new ParquetOptions
+        {
             CompressionMethod = CompressionMethod.Snappy,
+            // Decide on dictionary encoding from a sample: columns of mostly unique text (replies, fingerprints, SHAs)
+            // otherwise get a full dictionary built and thrown away in every row group.
+            DictionaryEncodingSampleSize = 1024,
             // The stream pool Parquet.Net encodes pages in keeps freed buffers without limit unless told otherwise.
             MaximumSmallPoolFreeBytes = 16 << 20,
             MaximumLargePoolFreeBytes = 64 << 20,
-        };
-        _file.Stream.Seek(0, SeekOrigin.Begin);
-        await ParquetSerializer.SerializeAsync(_group, _file.Stream, options, cancellationToken: cancellationToken);
-        _started = true;
-        if (_group.Count > 0)
-        {
-            RowGroups++;
-        }
-
-        _group.Clear();
-        _groupBytes = 0;
-    }
+        }, cancellationToken: cancellationToken);
 }
 
 /// <summary>When a Parquet row group is full: whichever limit is reached first.</summary>
@@ -85,8 +120,9 @@ internal sealed record ParquetLimits
     // Measured on a million ratings rows (docs/performance.md, "Export"): groups of about 48 MB of rows peaked at
     // 292 MB RSS (Parquet.Net's own buffers per group come on top of the rows, and survive to gen 2); 20,000-row
     // groups at 180 MB for the same CPU time. A group of 25,000 ratings rows is about 3.5 MB compressed.
-    public int MaxRowsPerGroup { get; init; } = 25_000;
+    // Two groups are in memory while one is encoded beside the next filling (ParquetRowFile), so each is smaller.
+    public int MaxRowsPerGroup { get; init; } = 16_000;
 
     /// <summary>Estimated in-memory bytes of the buffered rows (strings at two bytes a character).</summary>
-    public long MaxBytesPerGroup { get; init; } = 24L << 20;
+    public long MaxBytesPerGroup { get; init; } = 16L << 20;
 }
