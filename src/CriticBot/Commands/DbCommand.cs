@@ -1,4 +1,3 @@
-using System.Collections;
 using System.CommandLine;
 using System.Data.Common;
 using CriticBot.Storage;
@@ -29,7 +28,7 @@ public static class DbCommand
             var setting = parse.GetValue(database);
             if (string.IsNullOrWhiteSpace(setting))
             {
-                var variables = environment ?? ProcessEnvironment();
+                var variables = environment ?? CommandInput.ProcessEnvironment();
                 setting = variables.TryGetValue(DatabaseVariable, out var value) && !string.IsNullOrWhiteSpace(value) ? value : "criticbot.db";
             }
 
@@ -138,15 +137,4 @@ public static class DbCommand
         ex is DbException or IOException or UnauthorizedAccessException or TimeoutException or System.Net.Sockets.SocketException;
 
     private static string OneLine(string message) => string.Join(' ', message.Split((char[])['\r', '\n'], StringSplitOptions.RemoveEmptyEntries));
-
-    private static Dictionary<string, string?> ProcessEnvironment()
-    {
-        var variables = new Dictionary<string, string?>(StringComparer.Ordinal);
-        foreach (DictionaryEntry entry in Environment.GetEnvironmentVariables())
-        {
-            variables[(string)entry.Key] = entry.Value as string;
-        }
-
-        return variables;
-    }
 }

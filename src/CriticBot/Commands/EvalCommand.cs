@@ -1,4 +1,3 @@
-using System.Collections;
 using System.CommandLine;
 using System.Globalization;
 using System.Text.Json;
@@ -111,7 +110,7 @@ public static class EvalCommand
             Console.CancelKeyPress += onCancel;
             try
             {
-                return await RunAsync(arguments, parse.InvocationConfiguration.Output, error, environment ?? ProcessEnvironment(), interrupt.Token);
+                return await RunAsync(arguments, parse.InvocationConfiguration.Output, error, environment ?? CommandInput.ProcessEnvironment(), interrupt.Token);
             }
             finally
             {
@@ -257,7 +256,7 @@ public static class EvalCommand
 
         command.SetAction(async (parse, cancellationToken) =>
         {
-            var env = environment ?? ProcessEnvironment();
+            var env = environment ?? CommandInput.ProcessEnvironment();
             var source = parse.GetValue(from) switch
             {
                 "humanevalpack" => DatasetSource.HumanEvalPack,
@@ -374,15 +373,4 @@ public static class EvalCommand
     }
 
     private static string OneLine(string text) => text.ReplaceLineEndings(" ").Trim();
-
-    private static Dictionary<string, string?> ProcessEnvironment()
-    {
-        var variables = new Dictionary<string, string?>(StringComparer.Ordinal);
-        foreach (DictionaryEntry entry in Environment.GetEnvironmentVariables())
-        {
-            variables[(string)entry.Key] = entry.Value as string;
-        }
-
-        return variables;
-    }
 }

@@ -1,8 +1,6 @@
-using System.Collections;
 using System.CommandLine;
 using System.Globalization;
 using System.Reflection;
-using System.Text.RegularExpressions;
 using CriticBot.Export;
 using CriticBot.Export.Files;
 using CriticBot.Export.Rows;
@@ -17,7 +15,7 @@ namespace CriticBot.Commands;
 /// database CRITICBOT_DATABASE names. Exit 0; 1 when the database cannot be read or the files cannot be written;
 /// 2 for bad usage.
 /// </summary>
-public static partial class ExportCommand
+public static class ExportCommand
 {
     private static readonly string[] Formats = ["kto", "dpo", "openai-dpo", "sft", "ratings"];
 
@@ -66,7 +64,7 @@ public static partial class ExportCommand
             Split = parse.GetValue(split),
             Seed = parse.GetValue(seed),
             RawLogins = parse.GetValue(rawLogins),
-        }, environment ?? ProcessEnvironment(), parse.InvocationConfiguration.Output, parse.InvocationConfiguration.Error, ct));
+        }, environment ?? CommandInput.ProcessEnvironment(), parse.InvocationConfiguration.Output, parse.InvocationConfiguration.Error, ct));
         return command;
     }
 
@@ -214,7 +212,7 @@ public static partial class ExportCommand
 
         foreach (var repository in a.Repositories)
         {
-            if (!RepositoryName().IsMatch(repository.Trim()))
+            if (!CommandInput.IsRepositoryName(repository.Trim()))
             {
                 return "--repo must be OWNER/NAME, e.g. octo-org/octo-repo.";
             }
@@ -279,19 +277,5 @@ public static partial class ExportCommand
         return DateTimeOffset.TryParse(text, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal | DateTimeStyles.AdjustToUniversal, out var time)
             ? time
             : null;
-    }
-
-    [GeneratedRegex("^[A-Za-z0-9-]{1,39}/[A-Za-z0-9._-]{1,100}$", RegexOptions.CultureInvariant, matchTimeoutMilliseconds: 1000)]
-    private static partial Regex RepositoryName();
-
-    private static Dictionary<string, string?> ProcessEnvironment()
-    {
-        var variables = new Dictionary<string, string?>(StringComparer.Ordinal);
-        foreach (DictionaryEntry entry in Environment.GetEnvironmentVariables())
-        {
-            variables[(string)entry.Key] = entry.Value as string;
-        }
-
-        return variables;
     }
 }

@@ -1,7 +1,5 @@
-using System.Collections;
 using System.CommandLine;
 using System.Globalization;
-using System.Text.RegularExpressions;
 using CriticBot.Storage;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.Options;
@@ -13,7 +11,7 @@ namespace CriticBot.Commands;
 /// (deliveries, reviews, candidates, model calls, posted comments, prompts nothing else uses) and prints the counts.
 /// The database is <c>CRITICBOT_DATABASE</c> from the environment, else appsettings.json next to the executable.
 /// </summary>
-public static partial class ForgetCommand
+public static class ForgetCommand
 {
     public static Command Create(IReadOnlyDictionary<string, string?>? environment = null)
     {
@@ -25,7 +23,7 @@ public static partial class ForgetCommand
         var command = new Command("forget", "Delete everything stored about one repository.") { repo };
         command.SetAction((parse, ct) => RunAsync(
             parse.GetValue(repo)!,
-            environment ?? ProcessEnvironment(),
+            environment ?? CommandInput.ProcessEnvironment(),
             parse.InvocationConfiguration.Output,
             parse.InvocationConfiguration.Error,
             ct));
@@ -39,7 +37,7 @@ public static partial class ForgetCommand
         ArgumentNullException.ThrowIfNull(stdout);
         ArgumentNullException.ThrowIfNull(stderr);
         repository = repository.Trim();
-        if (!RepositoryName().IsMatch(repository))
+        if (!CommandInput.IsRepositoryName(repository))
         {
             await stderr.WriteLineAsync("criticbot: --repo must be OWNER/NAME, e.g. octo-org/octo-repo.");
             return ExitCodes.Usage;
@@ -65,20 +63,5 @@ public static partial class ForgetCommand
             await stderr.WriteLineAsync($"criticbot: forget failed: {ex.GetType().Name}: {ex.Message}");
             return ExitCodes.Failure;
         }
-    }
-
-    // GitHub's rules: owner letters, digits and hyphens; repository also dots and underscores.
-    [GeneratedRegex("^[A-Za-z0-9-]{1,39}/[A-Za-z0-9._-]{1,100}$", RegexOptions.CultureInvariant, matchTimeoutMilliseconds: 1000)]
-    private static partial Regex RepositoryName();
-
-    private static Dictionary<string, string?> ProcessEnvironment()
-    {
-        var variables = new Dictionary<string, string?>(StringComparer.Ordinal);
-        foreach (DictionaryEntry entry in Environment.GetEnvironmentVariables())
-        {
-            variables[(string)entry.Key] = entry.Value as string;
-        }
-
-        return variables;
     }
 }

@@ -1,4 +1,3 @@
-using System.Collections;
 using System.CommandLine;
 using System.Globalization;
 using CriticBot.Engine;
@@ -52,7 +51,7 @@ public static class ReviewCommand
                 stdin ?? Console.In,
                 parse.InvocationConfiguration.Output,
                 parse.InvocationConfiguration.Error,
-                environment ?? ProcessEnvironment(),
+                environment ?? CommandInput.ProcessEnvironment(),
                 cancellationToken);
         });
         return command;
@@ -214,15 +213,4 @@ public static class ReviewCommand
     }
 
     private static string OneLine(string text) => Engine.Safety.TerminalText.Clean(text.ReplaceLineEndings(" ")).Trim();
-
-    private static Dictionary<string, string?> ProcessEnvironment()
-    {
-        var variables = new Dictionary<string, string?>(StringComparer.Ordinal);
-        foreach (DictionaryEntry entry in Environment.GetEnvironmentVariables())
-        {
-            variables[(string)entry.Key] = entry.Value as string;
-        }
-
-        return variables;
-    }
 }

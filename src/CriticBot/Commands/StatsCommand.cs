@@ -1,7 +1,5 @@
-using System.Collections;
 using System.CommandLine;
 using System.Globalization;
-using System.Text.RegularExpressions;
 using CriticBot.Feedback;
 using CriticBot.Storage;
 using Microsoft.Extensions.Configuration;
@@ -14,7 +12,7 @@ namespace CriticBot.Commands;
 /// the missed bugs reported. Reads the database CRITICBOT_DATABASE names. Exit 0; 1 when the database cannot be
 /// read; 2 for bad usage.
 /// </summary>
-public static partial class StatsCommand
+public static class StatsCommand
 {
     public static Command Create(IReadOnlyDictionary<string, string?>? environment = null)
     {
@@ -25,7 +23,7 @@ public static partial class StatsCommand
         var command = new Command("stats", "What maintainers thought of the posted comments: ratings, addressed comments, missed bugs.") { repo, since, format };
         command.SetAction((parse, ct) => RunAsync(
             parse.GetValue(repo), parse.GetValue(since), parse.GetValue(format) ?? "text",
-            environment ?? ProcessEnvironment(), parse.InvocationConfiguration.Output, parse.InvocationConfiguration.Error, ct));
+            environment ?? CommandInput.ProcessEnvironment(), parse.InvocationConfiguration.Output, parse.InvocationConfiguration.Error, ct));
         return command;
     }
 
@@ -36,7 +34,7 @@ public static partial class StatsCommand
         ArgumentNullException.ThrowIfNull(stdout);
         ArgumentNullException.ThrowIfNull(stderr);
         repository = repository?.Trim();
-        if (repository is not null && !RepositoryName().IsMatch(repository))
+        if (repository is not null && !CommandInput.IsRepositoryName(repository))
         {
             await stderr.WriteLineAsync("criticbot: --repo must be OWNER/NAME, e.g. octo-org/octo-repo.");
             return ExitCodes.Usage;
@@ -74,19 +72,5 @@ public static partial class StatsCommand
             await stderr.WriteLineAsync($"criticbot: stats failed: {ex.GetType().Name}: {ex.Message}");
             return ExitCodes.Failure;
         }
-    }
-
-    [GeneratedRegex("^[A-Za-z0-9-]{1,39}/[A-Za-z0-9._-]{1,100}$", RegexOptions.CultureInvariant, matchTimeoutMilliseconds: 1000)]
-    private static partial Regex RepositoryName();
-
-    private static Dictionary<string, string?> ProcessEnvironment()
-    {
-        var variables = new Dictionary<string, string?>(StringComparer.Ordinal);
-        foreach (DictionaryEntry entry in Environment.GetEnvironmentVariables())
-        {
-            variables[(string)entry.Key] = entry.Value as string;
-        }
-
-        return variables;
     }
 }

@@ -67,10 +67,8 @@ public sealed partial class InboxWorker(
         await Task.WhenAll(running);
     }
 
-    private ReviewScheduler? _reviewScheduler;
-
     /// <summary>Where handlers run: the dedicated review threads while the worker runs (null when Inbox:ReviewThreads is 0).</summary>
-    public ReviewScheduler? ReviewScheduler => _reviewScheduler;
+    private ReviewScheduler? _reviewScheduler;
 
     /// <summary>Between claims that found nothing, how long new deliveries alone wait before the next claim.</summary>
     public static readonly TimeSpan EmptyClaimPause = TimeSpan.FromMilliseconds(100);
