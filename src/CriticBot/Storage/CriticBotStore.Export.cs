@@ -66,7 +66,8 @@ public sealed partial class CriticBotStore : IRepositorySharingLog
     {
         ArgumentNullException.ThrowIfNull(filter);
         var (where, parameters) = ExportWhere(filter);
-        // Walks ix_feedback_events_comment (review_id, fingerprint, then the row id) without a sort.
+        // Walks ix_feedback_events_export (review_id, fingerprint, id) without a sort; on SQLite it covers every
+        // column read here, so the walk never visits the table (migration 6).
         var eventsSql = $"""
             SELECT e.id, e.repository, e.pr_number, e.kind, e.value, e.rating, e.content, e.text, e.rater_login, e.rater_permission,
                 e.rater_is_author, e.occurred_at, e.review_id, e.fingerprint, e.github_reaction_id, e.head_sha, e.path, e.line, e.chunk_index
@@ -86,12 +87,8 @@ public sealed partial class CriticBotStore : IRepositorySharingLog
             WHERE EXISTS (SELECT 1 FROM feedback_events e WHERE e.review_id = rc.review_id AND e.fingerprint = rc.fingerprint AND {where})
             ORDER BY rc.review_id
             """;
-        await using var eventsConnection = await _db.OpenScanAsync(ct);
-        await using var commentsConnection = await _db.OpenScanAsync(ct);
-        await using var eventsCommand = Command(eventsConnection, eventsSql, parameters);
-        await using var commentsCommand = Command(commentsConnection, commentsSql, parameters);
-        await using var events = await eventsCommand.ExecuteReaderAsync(ct);
-        await using var comments = await commentsCommand.ExecuteReaderAsync(ct);
+        await using var events = await _db.ScanAsync(eventsSql, parameters, ct);
+        await using var comments = await _db.ScanAsync(commentsSql, parameters, ct);
         await using var chunks = new ChunkCritiqueReader(_db);
 
         var ofReview = new Dictionary<string, ExportComment>(StringComparer.Ordinal);
@@ -101,23 +98,23 @@ public sealed partial class CriticBotStore : IRepositorySharingLog
         double? precision = null;
         while (await events.ReadAsync(ct))
         {
-            long? reviewId = events.IsDBNull(12) ? null : events.GetInt64(12);
+            var reviewId = events.GetInt64OrNull(12);
             if (reviewId is { } id && id != loadedReview)
             {
                 // Both streams ascend by review id: skip comments of reviews with no selected event, load this one's.
                 ofReview.Clear();
                 loadedReview = id;
-                while (commentsLeft && Int64(comments, 0) < id)
+                while (commentsLeft && comments.GetInt64(0) < id)
                 {
                     commentsLeft = await comments.ReadAsync(ct);
                 }
 
-                while (commentsLeft && Int64(comments, 0) == id)
+                while (commentsLeft && comments.GetInt64(0) == id)
                 {
                     if (precisionReview != id)
                     {
                         precisionReview = id;
-                        precision = PrecisionOf(NullableString(comments, 3));
+                        precision = PrecisionOf(comments.GetStringOrNull(3));
                     }
 
                     var comment = ReadExportComment(comments, precision);
@@ -126,30 +123,30 @@ public sealed partial class CriticBotStore : IRepositorySharingLog
                 }
             }
 
-            // The hot loop: typed getters (no boxing; both providers widen INTEGER to Int64 and narrow it to Int32).
             var kind = KindOf(events.GetString(3));
-            var fingerprint = events.IsDBNull(13) ? null : events.GetString(13);
-            int? chunkIndex = events.IsDBNull(18) ? null : events.GetInt32(18);
+            var fingerprint = events.GetStringOrNull(13);
+            var chunkIndex = events.GetInt32OrNull(18);
+            var value = events.GetStringOrNull(4);
             yield return new ExportEvent
             {
                 Id = events.GetInt64(0),
                 Repository = events.GetString(1),
                 PullRequest = events.GetInt32(2),
                 Kind = kind,
-                Value = events.IsDBNull(4) ? null : ValueOf(events.GetString(4)),
-                Rating = events.IsDBNull(5) ? null : events.GetInt32(5),
-                Content = events.IsDBNull(6) ? null : events.GetString(6),
-                Text = events.IsDBNull(7) ? null : events.GetString(7),
-                RaterLogin = events.IsDBNull(8) ? null : events.GetString(8),
-                RaterPermission = events.IsDBNull(9) ? null : events.GetString(9),
-                RaterIsAuthor = events.IsDBNull(10) ? null : events.GetInt32(10) == 1,
+                Value = value is null ? null : ValueOf(value),
+                Rating = events.GetInt32OrNull(5),
+                Content = events.GetStringOrNull(6),
+                Text = events.GetStringOrNull(7),
+                RaterLogin = events.GetStringOrNull(8),
+                RaterPermission = events.GetStringOrNull(9),
+                RaterIsAuthor = events.GetInt64OrNull(10) is { } isAuthor ? isAuthor == 1 : null,
                 OccurredAt = DateTimeOffset.FromUnixTimeMilliseconds(events.GetInt64(11)),
                 ReviewId = reviewId,
                 Fingerprint = fingerprint,
-                GitHubReactionId = events.IsDBNull(14) ? null : events.GetInt64(14),
-                EventHeadSha = events.IsDBNull(15) ? null : events.GetString(15),
-                EventPath = events.IsDBNull(16) ? null : events.GetString(16),
-                EventLine = events.IsDBNull(17) ? null : events.GetInt32(17),
+                GitHubReactionId = events.GetInt64OrNull(14),
+                EventHeadSha = events.GetStringOrNull(15),
+                EventPath = events.GetStringOrNull(16),
+                EventLine = events.GetInt32OrNull(17),
                 EventChunkIndex = chunkIndex,
                 Comment = reviewId is not null && fingerprint is not null ? ofReview.GetValueOrDefault(fingerprint) : null,
                 MissedChunk = kind == FeedbackKind.MissedBug && reviewId is { } review && chunkIndex is { } chunk
@@ -183,66 +180,94 @@ public sealed partial class CriticBotStore : IRepositorySharingLog
         _ => FeedbackStored.ParseValue(stored),
     };
 
-    private static ExportComment ReadExportComment(DbDataReader reader, double? precision) => new()
+    private static ExportComment ReadExportComment(ScanReader reader, double? precision) => new()
     {
-        ReviewId = Int64(reader, 0),
+        ReviewId = reader.GetInt64(0),
         Fingerprint = reader.GetString(1),
-        ReviewHeadSha = NullableString(reader, 2),
+        ReviewHeadSha = reader.GetStringOrNull(2),
         Precision = precision,
         Path = reader.GetString(4),
-        Line = Int32(reader, 5),
-        StartLine = NullableInt32(reader, 6),
+        Line = reader.GetInt32(5),
+        StartLine = reader.GetInt32OrNull(6),
         Side = reader.GetString(7),
         Placement = reader.GetString(8),
-        CandidateIndex = NullableInt32(reader, 9),
-        ChunkIndex = NullableInt32(reader, 10),
-        SampleIndex = NullableInt32(reader, 11),
-        ModelPath = NullableString(reader, 12),
-        ModelLine = NullableInt32(reader, 13),
-        ModelEndLine = NullableInt32(reader, 14),
-        Quote = NullableString(reader, 15),
-        Severity = NullableString(reader, 16),
-        CandidateBody = NullableString(reader, 17),
-        GroupId = NullableInt32(reader, 18),
-        Support = NullableInt32(reader, 19),
-        Score = NullableDouble(reader, 20),
-        PromptSha256 = NullableString(reader, 21),
-        Model = NullableString(reader, 22),
-        Temperature = NullableDouble(reader, 23),
+        CandidateIndex = reader.GetInt32OrNull(9),
+        ChunkIndex = reader.GetInt32OrNull(10),
+        SampleIndex = reader.GetInt32OrNull(11),
+        ModelPath = reader.GetStringOrNull(12),
+        ModelLine = reader.GetInt32OrNull(13),
+        ModelEndLine = reader.GetInt32OrNull(14),
+        Quote = reader.GetStringOrNull(15),
+        Severity = reader.GetStringOrNull(16),
+        CandidateBody = reader.GetStringOrNull(17),
+        GroupId = reader.GetInt32OrNull(18),
+        Support = reader.GetInt32OrNull(19),
+        Score = reader.GetDoubleOrNull(20),
+        PromptSha256 = reader.GetStringOrNull(21),
+        Model = reader.GetStringOrNull(22),
+        Temperature = reader.GetDoubleOrNull(23),
     };
 
-    /// <summary>A chunk's first parsed sample, read on a connection of its own opened at the first missed bug.</summary>
+    /// <summary>
+    /// A chunk's first parsed sample, read on a connection of its own opened at the first missed bug, through one
+    /// command kept prepared (a fresh command per missed bug was a sixth of the export's reading time), remembering
+    /// the last chunk asked for (reports of one chunk come together).
+    /// </summary>
     private sealed class ChunkCritiqueReader(SqlDatabase db) : IAsyncDisposable
     {
         private DbConnection? _connection;
+        private DbCommand? _command;
+        private (long Review, int Chunk, ChunkCritique? Critique)? _last;
 
         public async Task<ChunkCritique?> ReadAsync(long reviewId, int chunkIndex, CancellationToken ct)
         {
-            _connection ??= await db.OpenReadAsync(ct);
-            await using var command = Command(_connection, """
-                SELECT m.prompt_sha256, m.model, m.temperature, m.sample_index, m.completion, r.head_sha, r.summary_json
-                FROM model_calls m JOIN reviews r ON r.id = m.review_id
-                WHERE m.review_id = @review AND m.chunk_index = @chunk AND m.outcome = 'parsed'
-                ORDER BY m.sample_index, m.attempt
-                LIMIT 1
-                """, ("@review", reviewId), ("@chunk", chunkIndex));
-            await using var reader = await command.ExecuteReaderAsync(ct);
-            return await reader.ReadAsync(ct)
-                ? new ChunkCritique
+            if (_last is { } last && last.Review == reviewId && last.Chunk == chunkIndex)
+            {
+                return last.Critique;
+            }
+
+            if (_command is null)
+            {
+                _connection = await db.OpenReadAsync(ct);
+                _command = Command(_connection, """
+                    SELECT m.prompt_sha256, m.model, m.temperature, m.sample_index, m.completion, r.head_sha, r.summary_json
+                    FROM model_calls m JOIN reviews r ON r.id = m.review_id
+                    WHERE m.review_id = @review AND m.chunk_index = @chunk AND m.outcome = 'parsed'
+                    ORDER BY m.sample_index, m.attempt
+                    LIMIT 1
+                    """);
+            }
+
+            Bind(_command, ("@review", reviewId), ("@chunk", chunkIndex));
+            ChunkCritique? critique = null;
+            await using (var reader = await _command.ExecuteReaderAsync(ct))
+            {
+                if (await reader.ReadAsync(ct))
                 {
-                    PromptSha256 = reader.GetString(0),
-                    Model = NullableString(reader, 1),
-                    Temperature = NullableDouble(reader, 2),
-                    SampleIndex = Int32(reader, 3),
-                    Completion = NullableString(reader, 4),
-                    ReviewHeadSha = reader.GetString(5),
-                    Precision = PrecisionOf(NullableString(reader, 6)),
+                    critique = new ChunkCritique
+                    {
+                        PromptSha256 = reader.GetString(0),
+                        Model = NullableString(reader, 1),
+                        Temperature = NullableDouble(reader, 2),
+                        SampleIndex = Int32(reader, 3),
+                        Completion = NullableString(reader, 4),
+                        ReviewHeadSha = reader.GetString(5),
+                        Precision = PrecisionOf(NullableString(reader, 6)),
+                    };
                 }
-                : null;
+            }
+
+            _last = (reviewId, chunkIndex, critique);
+            return critique;
         }
 
         public async ValueTask DisposeAsync()
         {
+            if (_command is not null)
+            {
+                await _command.DisposeAsync();
+            }
+
             if (_connection is not null)
             {
                 await _connection.DisposeAsync();

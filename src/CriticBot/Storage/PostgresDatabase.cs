@@ -33,6 +33,8 @@ internal sealed class PostgresDatabase : SqlDatabase
 
     protected override string SkipLocked => "FOR UPDATE SKIP LOCKED";
 
+    protected override bool IndexesAnyText => false;
+
     public override async Task<T> WriteAsync<T>(Func<DbConnection, Task<T>> work, CancellationToken ct)
     {
         await using var connection = await _dataSource.OpenConnectionAsync(ct);

@@ -1,5 +1,6 @@
 using System.Data.Common;
 using System.Globalization;
+using System.Text.RegularExpressions;
 
 namespace CriticBot.Storage;
 
@@ -16,7 +17,7 @@ public enum DatabaseKind
 /// otherwise shared SQL). Everything else in the store is one set of portable SQL over ADO.NET with @name
 /// parameters, which both Microsoft.Data.Sqlite and Npgsql accept.
 /// </summary>
-internal abstract class SqlDatabase : IAsyncDisposable
+internal abstract partial class SqlDatabase : IAsyncDisposable
 {
     public abstract DatabaseKind Kind { get; }
 
@@ -36,10 +37,12 @@ internal abstract class SqlDatabase : IAsyncDisposable
     public abstract Task<DbConnection> OpenReadAsync(CancellationToken ct);
 
     /// <summary>
-    /// A connection for one long scan (the export): by default an ordinary read connection; SQLite gives an
-    /// unpooled, query-only one with a larger page cache, so its settings never reach the service's connections.
+    /// Runs one long query (the export's scans) on a connection of its own, read through a <see cref="ScanReader"/>:
+    /// by default an ordinary read connection and the provider's reader; SQLite reads through its C API on an
+    /// unpooled, query-only connection with a larger page cache, so its settings never reach the service's connections.
     /// </summary>
-    public virtual Task<DbConnection> OpenScanAsync(CancellationToken ct) => OpenReadAsync(ct);
+    public virtual async Task<ScanReader> ScanAsync(string sql, (string Name, object? Value)[] parameters, CancellationToken ct) =>
+        await DbScanReader.OpenAsync(await OpenReadAsync(ct), sql, parameters, ct);
 
     /// <summary>
     /// Runs the migration step holding a lock that every process migrating the same database respects, so
@@ -47,11 +50,22 @@ internal abstract class SqlDatabase : IAsyncDisposable
     /// </summary>
     public abstract Task<T> WithMigrationLockAsync<T>(Func<DbConnection, Task<T>> work, CancellationToken ct);
 
-    /// <summary>Replaces the dialect placeholders: {id}, {blob}, {skip_locked}.</summary>
-    public string Render(string sql) => sql
+    /// <summary>Replaces the dialect placeholders: {id}, {blob}, {skip_locked}, {covering: ...}.</summary>
+    public string Render(string sql) =>
+        (sql.Contains("{covering:", StringComparison.Ordinal) ? CoveringColumns().Replace(sql, match => IndexesAnyText ? match.Groups[1].Value : "") : sql)
         .Replace("{id}", IdColumn, StringComparison.Ordinal)
         .Replace("{blob}", BlobType, StringComparison.Ordinal)
         .Replace("{skip_locked}", SkipLocked, StringComparison.Ordinal);
+
+    /// <summary>
+    /// Whether an index may hold text of any length. <c>{covering: , a, b}</c> in an index's column list adds the
+    /// columns where it may (SQLite), making the index cover a query; PostgreSQL refuses index rows over about
+    /// 2.7 kB, and a reply's text is longer, so there the index keys on the columns before it only.
+    /// </summary>
+    protected abstract bool IndexesAnyText { get; }
+
+    [GeneratedRegex(@"\{covering:([^}]*)\}")]
+    private static partial Regex CoveringColumns();
 
     /// <summary>A 64-bit primary key the database assigns (and that an explicit value may also fill, for copies).</summary>
     protected abstract string IdColumn { get; }

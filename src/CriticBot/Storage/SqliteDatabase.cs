@@ -57,9 +57,11 @@ internal sealed class SqliteDatabase : SqlDatabase
     // Not needed: the claim runs inside the writer's BEGIN IMMEDIATE, which excludes every other writer.
     protected override string SkipLocked => "";
 
+    protected override bool IndexesAnyText => true;
+
     public override Task<T> WriteAsync<T>(Func<DbConnection, Task<T>> work, CancellationToken ct) => _writer.WriteAsync(work, ct);
 
-    public override async Task<DbConnection> OpenScanAsync(CancellationToken ct)
+    public override async Task<ScanReader> ScanAsync(string sql, (string Name, object? Value)[] parameters, CancellationToken ct)
     {
         var builder = new SqliteConnectionStringBuilder(_connectionString) { Mode = SqliteOpenMode.ReadWrite, Pooling = false };
         var connection = new SqliteConnection(builder.ToString());
@@ -71,13 +73,14 @@ internal sealed class SqliteDatabase : SqlDatabase
             await using var command = connection.CreateCommand();
             command.CommandText = $"PRAGMA query_only=1; PRAGMA cache_size=-{ScanCacheKiB};";
             await command.ExecuteNonQueryAsync(ct);
-            return connection;
         }
         catch
         {
             await connection.DisposeAsync();
             throw;
         }
+
+        return SqliteScanReader.Open(connection, sql, parameters);
     }
 
     // 16 MiB a connection. Memory-mapping the file instead cut the system time further but counts the mapped
