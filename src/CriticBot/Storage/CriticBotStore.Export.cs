@@ -96,6 +96,15 @@ public sealed partial class CriticBotStore : IRepositorySharingLog
         var commentsLeft = await comments.ReadAsync(ct);
         long? precisionReview = null;
         double? precision = null;
+        // The scan hands back the same string object for text that repeats from the previous row (ScanReader), and
+        // the events come in comment order: consecutive events mostly share their comment, kind and value, found
+        // here by reference instead of by hashing or comparing the text again.
+        string? lastFingerprint = null;
+        ExportComment? lastComment = null;
+        string? lastKindText = null;
+        var lastKind = default(FeedbackKind);
+        string? lastValueText = null;
+        FeedbackValue? lastValue = null;
         while (await events.ReadAsync(ct))
         {
             var reviewId = events.GetInt64OrNull(12);
@@ -104,6 +113,7 @@ public sealed partial class CriticBotStore : IRepositorySharingLog
                 // Both streams ascend by review id: skip comments of reviews with no selected event, load this one's.
                 ofReview.Clear();
                 loadedReview = id;
+                lastFingerprint = null; // the same fingerprint in another review is another comment
                 while (commentsLeft && comments.GetInt64(0) < id)
                 {
                     commentsLeft = await comments.ReadAsync(ct);
@@ -123,17 +133,41 @@ public sealed partial class CriticBotStore : IRepositorySharingLog
                 }
             }
 
-            var kind = KindOf(events.GetString(3));
+            var kindText = events.GetString(3);
+            if (!ReferenceEquals(kindText, lastKindText))
+            {
+                lastKind = KindOf(kindText);
+                lastKindText = kindText;
+            }
+
+            var valueText = events.GetStringOrNull(4);
+            if (!ReferenceEquals(valueText, lastValueText))
+            {
+                lastValue = valueText is null ? null : ValueOf(valueText);
+                lastValueText = valueText;
+            }
+
             var fingerprint = events.GetStringOrNull(13);
+            if (reviewId is null || fingerprint is null)
+            {
+                lastFingerprint = null;
+                lastComment = null;
+            }
+            else if (!ReferenceEquals(fingerprint, lastFingerprint))
+            {
+                lastComment = ofReview.GetValueOrDefault(fingerprint);
+                lastFingerprint = fingerprint;
+            }
+
+            var kind = lastKind;
             var chunkIndex = events.GetInt32OrNull(18);
-            var value = events.GetStringOrNull(4);
             yield return new ExportEvent
             {
                 Id = events.GetInt64(0),
                 Repository = events.GetString(1),
                 PullRequest = events.GetInt32(2),
                 Kind = kind,
-                Value = value is null ? null : ValueOf(value),
+                Value = lastValue,
                 Rating = events.GetInt32OrNull(5),
                 Content = events.GetStringOrNull(6),
                 Text = events.GetStringOrNull(7),
@@ -148,7 +182,7 @@ public sealed partial class CriticBotStore : IRepositorySharingLog
                 EventPath = events.GetStringOrNull(16),
                 EventLine = events.GetInt32OrNull(17),
                 EventChunkIndex = chunkIndex,
-                Comment = reviewId is not null && fingerprint is not null ? ofReview.GetValueOrDefault(fingerprint) : null,
+                Comment = lastComment,
                 MissedChunk = kind == FeedbackKind.MissedBug && reviewId is { } review && chunkIndex is { } chunk
                     ? await chunks.ReadAsync(review, chunk, ct)
                     : null,

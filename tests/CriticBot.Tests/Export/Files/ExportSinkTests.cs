@@ -133,6 +133,35 @@ public sealed class ExportSinkTests : IDisposable
             await sink.WriteAsync(TestRowFactory.Dpo(1), ExportSplit.Test, CancellationToken.None));
     }
 
+    [Theory]
+    [InlineData(1)]
+    [InlineData(2)]
+    [InlineData(5)]
+    public async Task Row_groups_queued_behind_one_another_are_written_in_order(int groupsInFlight)
+    {
+        var path = Path.Combine(_work, $"queued-{groupsInFlight}.parquet");
+        var rows = Enumerable.Range(0, 101).Select(TestRowFactory.Kto).ToList();
+        await using (var sink = ExportSinks.Open<TestKtoRow>(path, split: false, TextWriter.Null,
+            new ParquetLimits { MaxRowsPerGroup = 3, GroupsInFlight = groupsInFlight }))
+        {
+            foreach (var row in rows)
+            {
+                await sink.WriteAsync(row, ExportSplit.Train, CancellationToken.None);
+            }
+
+            await sink.CompleteAsync(Card, CancellationToken.None);
+        }
+
+        await using (var stream = File.OpenRead(path))
+        await using (var reader = await ParquetReader.CreateAsync(stream))
+        {
+            Assert.Equal(34, reader.RowGroupCount);
+        }
+
+        var read = await ReadParquetAsync<TestKtoRow>(path);
+        Assert.Equal(rows.Select(r => r.Completion[0].Content), read.Select(r => r.Completion[0].Content));
+    }
+
     [Fact]
     public async Task Parquet_file_has_json_names_nested_structs_and_lists_and_reads_back_in_row_groups()
     {
