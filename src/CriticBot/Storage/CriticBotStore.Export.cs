@@ -65,28 +65,7 @@ public sealed partial class CriticBotStore : IRepositorySharingLog
     public async IAsyncEnumerable<ExportEvent> ReadExportEventsAsync(ExportFilter filter, [EnumeratorCancellation] CancellationToken ct)
     {
         ArgumentNullException.ThrowIfNull(filter);
-        var (where, parameters) = ExportWhere(filter);
-        // Walks ix_feedback_events_export (review_id, fingerprint, id) without a sort; on SQLite it covers every
-        // column read here, so the walk never visits the table (migration 6).
-        var eventsSql = $"""
-            SELECT e.id, e.repository, e.pr_number, e.kind, e.value, e.rating, e.content, e.text, e.rater_login, e.rater_permission,
-                e.rater_is_author, e.occurred_at, e.review_id, e.fingerprint, e.github_reaction_id, e.head_sha, e.path, e.line, e.chunk_index
-            FROM feedback_events e
-            WHERE {where}
-            ORDER BY e.review_id, e.fingerprint, e.id
-            """;
-        var commentsSql = $"""
-            SELECT rc.review_id, rc.fingerprint, r.head_sha, r.summary_json, rc.path, rc.line, rc.start_line, rc.side, rc.placement,
-                c.candidate_index, c.chunk_index, c.sample_index, c.model_path, c.model_line, c.model_end_line, c.quote, c.severity, c.body,
-                c.group_id, c.support, c.score, c.prompt_sha256, m.model, m.temperature
-            FROM review_comments rc
-            JOIN reviews r ON r.id = rc.review_id
-            LEFT JOIN candidates_v2 c ON c.review_id = rc.review_id AND c.fingerprint = rc.fingerprint AND c.posted = 1
-            LEFT JOIN model_calls m ON m.review_id = c.review_id AND m.chunk_index = c.chunk_index
-                AND m.sample_index = c.sample_index AND m.attempt = c.attempt
-            WHERE EXISTS (SELECT 1 FROM feedback_events e WHERE e.review_id = rc.review_id AND e.fingerprint = rc.fingerprint AND {where})
-            ORDER BY rc.review_id
-            """;
+        var (eventsSql, commentsSql, parameters) = ExportQueries(filter);
         await using var events = await _db.ScanAsync(eventsSql, parameters, ct);
         await using var comments = await _db.ScanAsync(commentsSql, parameters, ct);
         await using var chunks = new ChunkCritiqueReader(_db);
@@ -188,6 +167,34 @@ public sealed partial class CriticBotStore : IRepositorySharingLog
                     : null,
             };
         }
+    }
+
+    /// <summary>The export's two scans for <paramref name="filter"/>: the events, and the posted comments that have any.</summary>
+    internal static (string Events, string Comments, (string Name, object? Value)[] Parameters) ExportQueries(ExportFilter filter)
+    {
+        var (where, parameters) = ExportWhere(filter);
+        // Walks ix_feedback_events_export (review_id, fingerprint, id) without a sort; on SQLite it covers every
+        // column read here, so the walk never visits the table (migration 6).
+        var eventsSql = $"""
+            SELECT e.id, e.repository, e.pr_number, e.kind, e.value, e.rating, e.content, e.text, e.rater_login, e.rater_permission,
+                e.rater_is_author, e.occurred_at, e.review_id, e.fingerprint, e.github_reaction_id, e.head_sha, e.path, e.line, e.chunk_index
+            FROM feedback_events e
+            WHERE {where}
+            ORDER BY e.review_id, e.fingerprint, e.id
+            """;
+        var commentsSql = $"""
+            SELECT rc.review_id, rc.fingerprint, r.head_sha, r.summary_json, rc.path, rc.line, rc.start_line, rc.side, rc.placement,
+                c.candidate_index, c.chunk_index, c.sample_index, c.model_path, c.model_line, c.model_end_line, c.quote, c.severity, c.body,
+                c.group_id, c.support, c.score, c.prompt_sha256, m.model, m.temperature
+            FROM review_comments rc
+            JOIN reviews r ON r.id = rc.review_id
+            LEFT JOIN candidates_v2 c ON c.review_id = rc.review_id AND c.fingerprint = rc.fingerprint AND c.posted = 1
+            LEFT JOIN model_calls m ON m.review_id = c.review_id AND m.chunk_index = c.chunk_index
+                AND m.sample_index = c.sample_index AND m.attempt = c.attempt
+            WHERE EXISTS (SELECT 1 FROM feedback_events e WHERE e.review_id = rc.review_id AND e.fingerprint = rc.fingerprint AND {where})
+            ORDER BY rc.review_id
+            """;
+        return (eventsSql, commentsSql, parameters);
     }
 
     private static FeedbackKind KindOf(string stored) => stored switch

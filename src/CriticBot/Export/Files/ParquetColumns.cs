@@ -11,21 +11,24 @@ namespace CriticBot.Export.Files;
 
 /// <summary>
 /// Writes rows of one class as Parquet columns through Parquet.Net's low-level API, with the exact schema its
-/// <see cref="ParquetSerializer"/> gives the class (<c>GetParquetSchema(forWriting: true)</c>): for each leaf column
-/// the rows are walked once along compiled property getters, and the values (non-null only), definition levels and
-/// repetition levels (Dremel's shredding) go into typed buffers reused from one row group to the next. The
-/// serializer did the same work through per-row reflection and short-lived memory streams whose finalizers cost a
-/// third of its time (docs/performance.md, "Export").
+/// <see cref="ParquetSerializer"/> gives the class (<c>GetParquetSchema(forWriting: true)</c>): each row is walked
+/// once along compiled property getters, every struct and list read once for all the columns under it, and the
+/// values (non-null only), definition levels and repetition levels (Dremel's shredding) go into each leaf column's
+/// typed buffers, reused from one row group to the next. The serializer did the same work through per-row
+/// reflection and short-lived memory streams whose finalizers cost a third of its time (docs/performance.md,
+/// "Export").
 /// </summary>
 internal sealed class ParquetColumns
 {
-    private static readonly ConcurrentDictionary<Type, (ParquetSchema Schema, Func<LeafColumn[]> NewLeaves)> Plans = new();
+    private static readonly ConcurrentDictionary<Type, (ParquetSchema Schema, Func<(ShredNode Root, LeafColumn[] Leaves)> NewPlan)> Plans = new();
 
+    private readonly ShredNode _root;
     private readonly LeafColumn[] _leaves;
 
-    private ParquetColumns(ParquetSchema schema, LeafColumn[] leaves)
+    private ParquetColumns(ParquetSchema schema, ShredNode root, LeafColumn[] leaves)
     {
         Schema = schema;
+        _root = root;
         _leaves = leaves;
     }
 
@@ -39,16 +42,21 @@ internal sealed class ParquetColumns
             var schema = type.GetParquetSchema(true);
             return (schema, () => Plan(type, schema));
         });
-        return new ParquetColumns(plan.Schema, plan.NewLeaves());
+        var (root, leaves) = plan.NewPlan();
+        return new ParquetColumns(plan.Schema, root, leaves);
     }
 
-    /// <summary>Shreds <paramref name="rows"/> column by column and writes them as one row group.</summary>
-    public async Task WriteRowGroupAsync(ParquetWriter writer, IReadOnlyList<object> rows, CancellationToken cancellationToken)
+    /// <summary>Shreds <paramref name="rows"/> into every column in one pass and writes them as one row group.</summary>
+    public async Task WriteRowGroupAsync<TRow>(ParquetWriter writer, List<TRow> rows, CancellationToken cancellationToken) where TRow : class
     {
+        foreach (var row in rows)
+        {
+            _root.Shred(row, 0, 0);
+        }
+
         using var group = writer.CreateRowGroup();
         foreach (var leaf in _leaves)
         {
-            leaf.Shred(rows);
             await leaf.WriteAsync(group, cancellationToken);
             leaf.Clear();
         }
@@ -56,24 +64,23 @@ internal sealed class ParquetColumns
         group.CompleteValidate();
     }
 
-    private static LeafColumn[] Plan(Type type, ParquetSchema schema)
+    private static (ShredNode Root, LeafColumn[] Leaves) Plan(Type type, ParquetSchema schema)
     {
         var leaves = new List<LeafColumn>();
-        foreach (var field in schema.Fields)
-        {
-            PlanField(type, field, parentDefinition: 0, steps: [], leaves);
-        }
-
+        var root = new StructNode(null, 0, [.. schema.Fields.Select(field => PlanField(type, field, parentDefinition: 0, leaves))]);
         if (leaves.Count != schema.GetDataFields().Length)
         {
             throw new NotSupportedException($"{type.Name}: {leaves.Count} leaf columns planned for {schema.GetDataFields().Length} in the schema.");
         }
 
-        return [.. leaves];
+        return (root, [.. leaves]);
     }
 
-    /// <summary>Plans the leaves under <paramref name="field"/>, a property of <paramref name="owner"/> (or, with a null owner, a list's element itself).</summary>
-    private static void PlanField(Type? owner, Field field, int parentDefinition, List<PathStep> steps, List<LeafColumn> leaves)
+    /// <summary>
+    /// Plans the node for <paramref name="field"/>, a property of <paramref name="owner"/> (or, with a null owner, a
+    /// list's element itself), adding its leaves to <paramref name="leaves"/> in schema order.
+    /// </summary>
+    private static ShredNode PlanField(Type? owner, Field field, int parentDefinition, List<LeafColumn> leaves)
     {
         var property = owner is null ? null : PropertyOf(owner, field.Name);
         var getter = property is null || field is DataField ? null : ObjectGetter(property);
@@ -81,18 +88,17 @@ internal sealed class ParquetColumns
         switch (field)
         {
             case DataField data:
-                leaves.Add(LeafColumn.Create(data, property, parentDefinition, [.. steps]));
-                break;
+            {
+                var leaf = LeafColumn.Create(data, property, parentDefinition);
+                leaves.Add(leaf);
+                return leaf;
+            }
+
             case StructField structField:
             {
                 var structType = valueType ?? throw new NotSupportedException($"{field.Name}: a struct needs its class.");
-                var inner = new List<PathStep>(steps) { PathStep.Struct(getter, field.MaxDefinitionLevel - parentDefinition) };
-                foreach (var child in structField.Fields)
-                {
-                    PlanField(structType, child, field.MaxDefinitionLevel, inner, leaves);
-                }
-
-                break;
+                return new StructNode(getter, field.MaxDefinitionLevel - parentDefinition,
+                    [.. structField.Fields.Select(child => PlanField(structType, child, field.MaxDefinitionLevel, leaves))]);
             }
 
             case ListField list:
@@ -100,30 +106,26 @@ internal sealed class ParquetColumns
                 var listType = valueType ?? throw new NotSupportedException($"{field.Name}: a list needs its class.");
                 var elementType = listType.GetGenericArguments()[0];
                 // The list's own level counts the optional list group (when nullable) and the repeated group.
-                var inner = new List<PathStep>(steps) { PathStep.List(getter, list.MaxDefinitionLevel - parentDefinition - 1, list.MaxRepetitionLevel) };
-                if (list.Item is StructField element)
+                var definitionIncrement = list.MaxDefinitionLevel - parentDefinition - 1;
+                ShredNode element = list.Item switch
                 {
-                    inner.Add(PathStep.Struct(null, element.MaxDefinitionLevel - list.MaxDefinitionLevel));
-                    foreach (var child in element.Fields)
-                    {
-                        PlanField(elementType, child, element.MaxDefinitionLevel, inner, leaves);
-                    }
-                }
-                else if (list.Item is DataField item)
-                {
-                    leaves.Add(LeafColumn.Create(item, null, list.MaxDefinitionLevel, [.. inner]));
-                }
-                else
-                {
-                    throw new NotSupportedException($"{field.Name}: lists of lists are not exported.");
-                }
-
-                break;
+                    StructField item => new StructNode(null, item.MaxDefinitionLevel - list.MaxDefinitionLevel,
+                        [.. item.Fields.Select(child => PlanField(elementType, child, item.MaxDefinitionLevel, leaves))]),
+                    DataField item => Leaf(LeafColumn.Create(item, null, list.MaxDefinitionLevel), leaves),
+                    _ => throw new NotSupportedException($"{field.Name}: lists of lists are not exported."),
+                };
+                return new ListNode(getter, definitionIncrement, list.MaxRepetitionLevel, element);
             }
 
             default:
                 throw new NotSupportedException($"{field.Name}: {field.GetType().Name} is not a field exported rows may hold.");
         }
+    }
+
+    private static LeafColumn Leaf(LeafColumn leaf, List<LeafColumn> leaves)
+    {
+        leaves.Add(leaf);
+        return leaf;
     }
 
     private static PropertyInfo PropertyOf(Type owner, string name) =>
@@ -145,26 +147,94 @@ internal sealed class ParquetColumns
     }
 }
 
-/// <summary>One step from a row towards a leaf: into a struct (property, or a list's element with no getter) or over a list.</summary>
-internal sealed record PathStep(bool IsList, Func<object, object?>? Getter, int DefinitionIncrement, int RepetitionLevel)
+/// <summary>
+/// A node of the row's shape, as the shredder walks it: a struct (or the row itself), a list, or a leaf column.
+/// <see cref="Shred"/> appends what <paramref name="parent"/> holds under this node to every leaf below it.
+/// </summary>
+internal abstract class ShredNode
 {
-    public static PathStep Struct(Func<object, object?>? getter, int definitionIncrement) => new(false, getter, definitionIncrement, 0);
+    /// <param name="parent">The object holding this node's property (for a list's element or the row: the value itself).</param>
+    /// <param name="definition">The definition level reached above this node.</param>
+    /// <param name="repetition">The repetition level of the value being written.</param>
+    public abstract void Shred(object parent, int definition, int repetition);
 
-    public static PathStep List(Func<object, object?>? getter, int definitionIncrement, int repetitionLevel) => new(true, getter, definitionIncrement, repetitionLevel);
+    /// <summary>Records an absent value (a null or empty level above) in every leaf below, at these levels.</summary>
+    public abstract void Absent(int definition, int repetition);
+}
+
+/// <summary>A struct: read once (null getter: the value is the parent itself), then each field below it.</summary>
+internal sealed class StructNode(Func<object, object?>? getter, int definitionIncrement, ShredNode[] children) : ShredNode
+{
+    public override void Shred(object parent, int definition, int repetition)
+    {
+        var value = getter is null ? parent : getter(parent);
+        if (value is null)
+        {
+            Absent(definition, repetition);
+            return;
+        }
+
+        definition += definitionIncrement;
+        foreach (var child in children)
+        {
+            child.Shred(value, definition, repetition);
+        }
+    }
+
+    public override void Absent(int definition, int repetition)
+    {
+        foreach (var child in children)
+        {
+            child.Absent(definition, repetition);
+        }
+    }
+}
+
+/// <summary>A list: each element at the list's repetition level (the first at the parent's); null, empty and null elements at their own definition levels.</summary>
+internal sealed class ListNode(Func<object, object?>? getter, int definitionIncrement, int repetitionLevel, ShredNode element) : ShredNode
+{
+    public override void Shred(object parent, int definition, int repetition)
+    {
+        if (getter!(parent) is not IList list)
+        {
+            element.Absent(definition, repetition);
+            return;
+        }
+
+        definition += definitionIncrement;
+        if (list.Count == 0)
+        {
+            element.Absent(definition, repetition);
+            return;
+        }
+
+        for (var i = 0; i < list.Count; i++)
+        {
+            var elementRepetition = i == 0 ? repetition : repetitionLevel;
+            if (list[i] is { } item)
+            {
+                element.Shred(item, definition + 1, elementRepetition);
+            }
+            else
+            {
+                element.Absent(definition + 1, elementRepetition);
+            }
+        }
+    }
+
+    public override void Absent(int definition, int repetition) => element.Absent(definition, repetition);
 }
 
 /// <summary>One leaf column's buffers: values (defined ones only), definition and repetition levels.</summary>
-internal abstract class LeafColumn
+internal abstract class LeafColumn : ShredNode
 {
-    private readonly PathStep[] _steps;
     private readonly int _definitionIncrement;
     private int[] _definitions = [];
     private int[] _repetitions = [];
 
-    protected LeafColumn(DataField field, int parentDefinition, PathStep[] steps)
+    protected LeafColumn(DataField field, int parentDefinition)
     {
         Field = field;
-        _steps = steps;
         _definitionIncrement = field.MaxDefinitionLevel - parentDefinition;
     }
 
@@ -181,19 +251,19 @@ internal abstract class LeafColumn
     protected ReadOnlyMemory<int>? Repetitions => _repetitions.AsMemory(0, LevelCount);
 
     /// <param name="property">The leaf's property, or null when the leaf is a list's element itself.</param>
-    public static LeafColumn Create(DataField field, PropertyInfo? property, int parentDefinition, PathStep[] steps)
+    public static LeafColumn Create(DataField field, PropertyInfo? property, int parentDefinition)
     {
         var type = property is null ? field.ClrType : System.Nullable.GetUnderlyingType(property.PropertyType) ?? property.PropertyType;
         if (field.ClrType == typeof(ReadOnlyMemory<char>) && (property is null || type == typeof(string)))
         {
-            return new StringColumn(field, ParquetColumns.Getter<string?>(property), parentDefinition, steps);
+            return new StringColumn(field, ParquetColumns.Getter<string?>(property), parentDefinition);
         }
 
-        LeafColumn? column = type == typeof(bool) ? new ValueColumn<bool>(field, ParquetColumns.Getter<bool?>(property), parentDefinition, steps)
-            : type == typeof(int) ? new ValueColumn<int>(field, ParquetColumns.Getter<int?>(property), parentDefinition, steps)
-            : type == typeof(long) ? new ValueColumn<long>(field, ParquetColumns.Getter<long?>(property), parentDefinition, steps)
-            : type == typeof(double) ? new ValueColumn<double>(field, ParquetColumns.Getter<double?>(property), parentDefinition, steps)
-            : type == typeof(DateTime) ? new ValueColumn<DateTime>(field, ParquetColumns.Getter<DateTime?>(property), parentDefinition, steps)
+        LeafColumn? column = type == typeof(bool) ? new ValueColumn<bool>(field, ParquetColumns.Getter<bool?>(property), parentDefinition)
+            : type == typeof(int) ? new ValueColumn<int>(field, ParquetColumns.Getter<int?>(property), parentDefinition)
+            : type == typeof(long) ? new ValueColumn<long>(field, ParquetColumns.Getter<long?>(property), parentDefinition)
+            : type == typeof(double) ? new ValueColumn<double>(field, ParquetColumns.Getter<double?>(property), parentDefinition)
+            : type == typeof(DateTime) ? new ValueColumn<DateTime>(field, ParquetColumns.Getter<DateTime?>(property), parentDefinition)
             : null;
         if (column is null || field.ClrType != type)
         {
@@ -201,14 +271,6 @@ internal abstract class LeafColumn
         }
 
         return column;
-    }
-
-    public void Shred(IReadOnlyList<object> rows)
-    {
-        for (var i = 0; i < rows.Count; i++)
-        {
-            Walk(rows[i], 0, 0, 0);
-        }
     }
 
     public abstract Task WriteAsync(ParquetRowGroupWriter group, CancellationToken cancellationToken);
@@ -222,62 +284,23 @@ internal abstract class LeafColumn
     /// <summary>Appends the value read from <paramref name="parent"/>, or nothing when it is null; true when it was not.</summary>
     protected abstract bool TryAppendValue(object parent);
 
-    private void Walk(object parent, int stepIndex, int definition, int repetition)
+    public override void Shred(object parent, int definition, int repetition)
     {
-        if (stepIndex == _steps.Length)
+        if (TryAppendValue(parent))
         {
-            if (TryAppendValue(parent))
-            {
-                AddLevels(definition + _definitionIncrement, repetition);
-            }
-            else if (_definitionIncrement == 0)
-            {
-                throw new InvalidOperationException($"{Field.Path}: a required value is null.");
-            }
-            else
-            {
-                AddLevels(definition, repetition);
-            }
-
-            return;
+            AddLevels(definition + _definitionIncrement, repetition);
         }
-
-        var step = _steps[stepIndex];
-        var value = step.Getter is null ? parent : step.Getter(parent);
-        if (value is null)
+        else if (_definitionIncrement == 0)
+        {
+            throw new InvalidOperationException($"{Field.Path}: a required value is null.");
+        }
+        else
         {
             AddLevels(definition, repetition);
-            return;
-        }
-
-        definition += step.DefinitionIncrement;
-        if (!step.IsList)
-        {
-            Walk(value, stepIndex + 1, definition, repetition);
-            return;
-        }
-
-        var list = (IList)value;
-        if (list.Count == 0)
-        {
-            AddLevels(definition, repetition);
-            return;
-        }
-
-        for (var i = 0; i < list.Count; i++)
-        {
-            var element = list[i];
-            var elementRepetition = i == 0 ? repetition : step.RepetitionLevel;
-            if (element is null)
-            {
-                AddLevels(definition + 1, elementRepetition);
-            }
-            else
-            {
-                Walk(element, stepIndex + 1, definition + 1, elementRepetition);
-            }
         }
     }
+
+    public override void Absent(int definition, int repetition) => AddLevels(definition, repetition);
 
     private void AddLevels(int definition, int repetition)
     {
@@ -302,8 +325,8 @@ internal abstract class LeafColumn
     }
 }
 
-internal sealed class ValueColumn<T>(DataField field, Func<object, T?> getter, int parentDefinition, PathStep[] steps)
-    : LeafColumn(field, parentDefinition, steps) where T : struct
+internal sealed class ValueColumn<T>(DataField field, Func<object, T?> getter, int parentDefinition)
+    : LeafColumn(field, parentDefinition) where T : struct
 {
     private T[] _values = [];
 
@@ -324,8 +347,8 @@ internal sealed class ValueColumn<T>(DataField field, Func<object, T?> getter, i
     }
 }
 
-internal sealed class StringColumn(DataField field, Func<object, string?> getter, int parentDefinition, PathStep[] steps)
-    : LeafColumn(field, parentDefinition, steps)
+internal sealed class StringColumn(DataField field, Func<object, string?> getter, int parentDefinition)
+    : LeafColumn(field, parentDefinition)
 {
     private ReadOnlyMemory<char>[] _values = [];
 

@@ -122,7 +122,7 @@ internal sealed class ParquetRowFile<TRow> : IRowFile<TRow> where TRow : class
     }
 
     private async Task<ParquetWriter> CreateWriterAsync(CancellationToken cancellationToken) =>
-        await ParquetWriter.CreateAsync(_columns.Schema, _file.Stream, new ParquetOptions
+        await ParquetWriter.CreateAsync(_columns.Schema, new SynchronousStream(_file.Stream), new ParquetOptions
         {
             CompressionMethod = CompressionMethod.Snappy,
             // Decide on dictionary encoding from a sample: columns of mostly unique text (replies, fingerprints, SHAs)
