@@ -1,6 +1,5 @@
 using System.Data.Common;
 using System.Globalization;
-using System.Text.RegularExpressions;
 
 namespace CriticBot.Storage;
 
@@ -17,7 +16,7 @@ public enum DatabaseKind
 /// otherwise shared SQL). Everything else in the store is one set of portable SQL over ADO.NET with @name
 /// parameters, which both Microsoft.Data.Sqlite and Npgsql accept.
 /// </summary>
-internal abstract partial class SqlDatabase : IAsyncDisposable
+internal abstract class SqlDatabase : IAsyncDisposable
 {
     public abstract DatabaseKind Kind { get; }
 
@@ -51,8 +50,7 @@ internal abstract partial class SqlDatabase : IAsyncDisposable
     public abstract Task<T> WithMigrationLockAsync<T>(Func<DbConnection, Task<T>> work, CancellationToken ct);
 
     /// <summary>Replaces the dialect placeholders: {id}, {blob}, {skip_locked}, {covering: ...}.</summary>
-    public string Render(string sql) =>
-        (sql.Contains("{covering:", StringComparison.Ordinal) ? CoveringColumns().Replace(sql, match => IndexesAnyText ? match.Groups[1].Value : "") : sql)
+    public string Render(string sql) => RenderCovering(sql)
         .Replace("{id}", IdColumn, StringComparison.Ordinal)
         .Replace("{blob}", BlobType, StringComparison.Ordinal)
         .Replace("{skip_locked}", SkipLocked, StringComparison.Ordinal);
@@ -64,8 +62,25 @@ internal abstract partial class SqlDatabase : IAsyncDisposable
     /// </summary>
     protected abstract bool IndexesAnyText { get; }
 
-    [GeneratedRegex(@"\{covering:([^}]*)\}")]
-    private static partial Regex CoveringColumns();
+    private string RenderCovering(string sql)
+    {
+        const string Open = "{covering:";
+        var start = sql.IndexOf(Open, StringComparison.Ordinal);
+        while (start >= 0)
+        {
+            var end = sql.IndexOf('}', start);
+            if (end < 0)
+            {
+                throw new ArgumentException("an unclosed {covering: ...} placeholder", nameof(sql));
+            }
+
+            var columns = IndexesAnyText ? sql[(start + Open.Length)..end] : "";
+            sql = string.Concat(sql.AsSpan(0, start), columns, sql.AsSpan(end + 1));
+            start = sql.IndexOf(Open, start + columns.Length, StringComparison.Ordinal);
+        }
+
+        return sql;
+    }
 
     /// <summary>A 64-bit primary key the database assigns (and that an explicit value may also fill, for copies).</summary>
     protected abstract string IdColumn { get; }
