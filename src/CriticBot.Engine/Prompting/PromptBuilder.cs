@@ -20,7 +20,12 @@ public sealed record PromptGuidance
 /// </summary>
 public sealed class PromptBuilder
 {
-    public const string PromptVersion = "critic-v1";
+    /// <summary>
+    /// Names the prompt's fixed text in eval results, so results from different prompts are never compared as one.
+    /// critic-v2: the leaner system prompt and user preamble of issue 12 (docs/performance.md, "Incremental pushes");
+    /// critic-v1 before it. Stored prompts keep their full text whatever the version.
+    /// </summary>
+    public const string PromptVersion = "critic-v2";
 
     private const int FenceTokenBytes = 12;
     private readonly Func<string> _fenceTokenSource;

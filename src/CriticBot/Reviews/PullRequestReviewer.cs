@@ -161,6 +161,7 @@ public sealed partial class PullRequestReviewer(
             Precision = criticOptions.Precision,
             MaxComments = criticOptions.MaxComments,
             Samples = criticOptions.Samples,
+            SamplesDrawn = [.. result.Sampling.Select(s => s.Drawn)],
         };
 
         // Nothing reviewable changed since the last review (only lockfiles, say), or an hourly budget left too

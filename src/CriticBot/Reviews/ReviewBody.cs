@@ -28,7 +28,12 @@ public sealed record ReviewReport
     public required ReviewUsage Usage { get; init; }
     public required double Precision { get; init; }
     public required int MaxComments { get; init; }
+
+    /// <summary>Samples asked for per chunk.</summary>
     public required int Samples { get; init; }
+
+    /// <summary>How many each chunk drew (adaptive sampling stops early where the verdict is settled); empty: not known.</summary>
+    public IReadOnlyList<int> SamplesDrawn { get; init; } = [];
 }
 
 /// <summary>
@@ -128,7 +133,7 @@ public static class ReviewBody
 
         if (d.Duplicates > 0)
         {
-            dropped.Add($"{d.Duplicates} duplicates merged across {report.Samples} samples");
+            dropped.Add($"{d.Duplicates} duplicates merged across {SamplesText(report)}");
         }
 
         if (d.OverLimit > 0)
@@ -195,6 +200,18 @@ public static class ReviewBody
     private static string More(int count, int listed) => count > listed ? $" and {count - listed} more" : "";
 
     private static string Short(string sha) => sha.Length > 7 ? sha[..7] : sha;
+
+    /// <summary>"3 samples", or with adaptive sampling the numbers the chunks really drew: "2-5 samples a chunk".</summary>
+    private static string SamplesText(ReviewReport report)
+    {
+        if (report.SamplesDrawn.Count == 0 || report.SamplesDrawn.All(n => n == report.Samples))
+        {
+            return Plural(report.Samples, "sample");
+        }
+
+        var (least, most) = (report.SamplesDrawn.Min(), report.SamplesDrawn.Max());
+        return least == most ? $"{Plural(most, "sample")} a chunk" : $"{least}-{most} samples a chunk";
+    }
 
     private static string Plural(int n, string noun) => n == 1 ? $"1 {noun}" : $"{n} {noun}s";
 

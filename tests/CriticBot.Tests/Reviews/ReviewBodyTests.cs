@@ -24,6 +24,16 @@ public sealed class ReviewBodyTests
         Samples = 3,
     };
 
+    [Theory]
+    [InlineData(new int[0], "3 duplicates merged across 3 samples")]
+    [InlineData(new[] { 3, 3 }, "3 duplicates merged across 3 samples")]
+    [InlineData(new[] { 2, 2 }, "3 duplicates merged across 2 samples a chunk")]
+    [InlineData(new[] { 2, 3, 1 }, "3 duplicates merged across 1-3 samples a chunk")]
+    public void Duplicates_are_said_to_be_merged_across_the_samples_really_drawn(int[] drawn, string expected)
+    {
+        Assert.Contains(expected, ReviewBody.Write(Report() with { SamplesDrawn = drawn }), StringComparison.Ordinal);
+    }
+
     [Fact]
     public void The_body_reports_cached_prompt_tokens_and_the_cost_when_priced()
     {
