@@ -94,12 +94,24 @@ internal sealed class SqliteScanReader : ScanReader
     private readonly string?[] _lastText;
     private readonly byte[][] _lastBytes;
     private readonly int[] _lastLength;
+    private readonly nint _handle;
+    private readonly bool _direct;
+    private bool _referenced;
     private bool _done;
 
-    private SqliteScanReader(SqliteConnection connection, sqlite3_stmt statement)
+    private SqliteScanReader(SqliteConnection connection, sqlite3_stmt statement, bool direct)
     {
         _connection = connection;
         _statement = statement;
+        // Column reads go straight to SQLite (SqliteColumns) on the statement's pointer, held by a reference on its
+        // handle until the reader is disposed.
+        _direct = direct && SqliteColumns.Available;
+        if (_direct)
+        {
+            statement.DangerousAddRef(ref _referenced);
+            _handle = statement.DangerousGetHandle();
+        }
+
         var columns = raw.sqlite3_column_count(statement);
         _lastText = new string?[columns];
         _lastBytes = new byte[columns][];
@@ -111,7 +123,8 @@ internal sealed class SqliteScanReader : ScanReader
     }
 
     /// <summary>Prepares <paramref name="sql"/> on the open <paramref name="connection"/>, which the reader then owns.</summary>
-    public static ScanReader Open(SqliteConnection connection, string sql, (string Name, object? Value)[] parameters)
+    /// <param name="direct">Read columns through <see cref="SqliteColumns"/> where it is available; false: through SQLitePCLRaw.</param>
+    public static ScanReader Open(SqliteConnection connection, string sql, (string Name, object? Value)[] parameters, bool direct = true)
     {
         sqlite3_stmt? statement = null;
         try
@@ -136,7 +149,7 @@ internal sealed class SqliteScanReader : ScanReader
                 });
             }
 
-            return new SqliteScanReader(connection, statement);
+            return new SqliteScanReader(connection, statement, direct);
         }
         catch
         {
@@ -172,20 +185,20 @@ internal sealed class SqliteScanReader : ScanReader
     public override long? GetInt64OrNull(int ordinal)
     {
         // SQLite gives 0 for NULL: only a 0 needs the type looked up.
-        var value = raw.sqlite3_column_int64(_statement, ordinal);
+        var value = _direct ? SqliteColumns.Int64(_handle, ordinal) : raw.sqlite3_column_int64(_statement, ordinal);
         return value == 0 && IsNull(ordinal) ? null : value;
     }
 
     public override double? GetDoubleOrNull(int ordinal)
     {
-        var value = raw.sqlite3_column_double(_statement, ordinal);
+        var value = _direct ? SqliteColumns.Double(_handle, ordinal) : raw.sqlite3_column_double(_statement, ordinal);
         return value == 0 && IsNull(ordinal) ? null : value;
     }
 
     public override string? GetStringOrNull(int ordinal)
     {
         // Text is read as its UTF-8 bytes (SQLite's storage here); no bytes means NULL or the empty string.
-        var bytes = raw.sqlite3_column_blob(_statement, ordinal);
+        var bytes = _direct ? SqliteColumns.Bytes(_handle, ordinal) : raw.sqlite3_column_blob(_statement, ordinal);
         if (bytes.IsEmpty)
         {
             return IsNull(ordinal) ? null : "";
@@ -216,12 +229,19 @@ internal sealed class SqliteScanReader : ScanReader
 
     public override ValueTask DisposeAsync()
     {
+        if (_referenced)
+        {
+            _referenced = false;
+            _statement.DangerousRelease();
+        }
+
         _statement.Dispose();
         _connection.Dispose();
         return ValueTask.CompletedTask;
     }
 
-    private bool IsNull(int ordinal) => raw.sqlite3_column_type(_statement, ordinal) == raw.SQLITE_NULL;
+    private bool IsNull(int ordinal) =>
+        _direct ? SqliteColumns.IsNull(_handle, ordinal) : raw.sqlite3_column_type(_statement, ordinal) == raw.SQLITE_NULL;
 
     private static InvalidOperationException NullAt(int ordinal) => new($"column {ordinal} of the scan is NULL");
 

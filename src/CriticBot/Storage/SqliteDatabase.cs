@@ -80,8 +80,11 @@ internal sealed class SqliteDatabase : SqlDatabase
             throw;
         }
 
-        return SqliteScanReader.Open(connection, sql, parameters);
+        return SqliteScanReader.Open(connection, sql, parameters, DirectColumnReads);
     }
+
+    /// <summary>Whether scans read columns straight from SQLite (<see cref="SqliteColumns"/>); tests turn it off to cover the other path.</summary>
+    internal bool DirectColumnReads { get; init; } = true;
 
     // 16 MiB a connection. Memory-mapping the file instead cut the system time further but counts the mapped
     // pages in the process's resident memory: 1.1 GB on the million-event benchmark, far over its 300 MB budget.

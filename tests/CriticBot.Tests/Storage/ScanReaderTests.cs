@@ -124,6 +124,12 @@ public sealed class SqliteScanReaderTests : ScanReaderTests
 
     protected override void DeleteDatabase() => _file.Dispose();
 
+    [Fact]
+    public void Columns_are_read_straight_from_the_sqlite_library_microsoft_data_sqlite_loads()
+    {
+        Assert.True(SqliteColumns.Available);
+    }
+
     private static async Task<long> PragmaAsync(DbConnection connection, string name)
     {
         await using var command = connection.CreateCommand();
@@ -192,6 +198,17 @@ public sealed class SqliteScanReaderTests : ScanReaderTests
         Assert.Equal(read[2], read[3]);
         Assert.NotSame(read[2], read[3]);
     }
+}
+
+/// <summary>The same cases with the columns read through SQLitePCLRaw (where SQLite comes from another library).</summary>
+public sealed class SqlitePclRawScanReaderTests : ScanReaderTests
+{
+    private readonly TestDatabase _file = new();
+
+    private protected override Task<SqlDatabase> OpenDatabaseAsync() =>
+        Task.FromResult<SqlDatabase>(new SqliteDatabase(_file.Path) { DirectColumnReads = false });
+
+    protected override void DeleteDatabase() => _file.Dispose();
 }
 
 public sealed class PostgresScanReaderTests : ScanReaderTests

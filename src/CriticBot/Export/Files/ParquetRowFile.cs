@@ -142,12 +142,12 @@ internal sealed record ParquetLimits
     // Measured on a million ratings rows (docs/performance.md, "Export"): groups of about 48 MB of rows peaked at
     // 292 MB RSS (Parquet.Net's own buffers per group come on top of the rows, and survive to gen 2); 20,000-row
     // groups at 180 MB for the same CPU time. A group of 25,000 ratings rows is about 3.5 MB compressed.
-    // Up to three groups are in memory (one filling, GroupsInFlight queued or being encoded), so each is smaller:
-    // 12,000 rows peaked at 204 MB against 217 MB for 16,000, at the same speed.
-    public int MaxRowsPerGroup { get; init; } = 12_000;
+    // Up to three groups are in memory (one filling, GroupsInFlight queued or being encoded), so each is smaller.
+    // Ratings, three runs each: 8,000 rows peaked at 185-205 MB, 12,000 at 218-273 MB, at the same speed or better.
+    public int MaxRowsPerGroup { get; init; } = 8_000;
 
     /// <summary>Estimated in-memory bytes of the buffered rows (strings at two bytes a character).</summary>
-    public long MaxBytesPerGroup { get; init; } = 12L << 20;
+    public long MaxBytesPerGroup { get; init; } = 8L << 20;
 
     /// <summary>
     /// Full groups queued or being written before the producer waits. Two let the writer's slow groups (long replies)
