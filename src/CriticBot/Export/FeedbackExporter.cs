@@ -59,7 +59,13 @@ public sealed class ExportSummary
         RowsPerLabel[label] = RowsPerLabel.GetValueOrDefault(label) + 1;
     }
 
-    public void Skip(string reason, long count = 1) => Skipped[reason] = Skipped.GetValueOrDefault(reason) + count;
+    public void Skip(string reason, long count = 1)
+    {
+        if (count > 0)
+        {
+            Skipped[reason] = Skipped.GetValueOrDefault(reason) + count;
+        }
+    }
 
     /// <summary>One line: rows per label, pairs, skipped and why.</summary>
     public string ToLine(ExportFormat format)
@@ -125,10 +131,7 @@ public sealed class FeedbackExporter
                 Summary.Row(label ? "true" : "false");
             }
 
-            foreach (var _ in review.MissedBugs)
-            {
-                Summary.Skip("missed bug (in dpo only)");
-            }
+            Summary.Skip("missed bug (in dpo only)", review.MissedBugs.Count);
         }, ct);
     }
 
@@ -179,15 +182,9 @@ public sealed class FeedbackExporter
                 Summary.Row("confirmed");
             }
 
-            foreach (var comment in review.Comments.Where(c => c.Label.Label == false))
-            {
-                Summary.Skip("rated negatively (not in sft)");
-            }
+            Summary.Skip("rated negatively (not in sft)", review.Comments.Count(c => c.Label.Label == false));
 
-            foreach (var _ in review.MissedBugs)
-            {
-                Summary.Skip("missed bug (in dpo only)");
-            }
+            Summary.Skip("missed bug (in dpo only)", review.MissedBugs.Count);
         }, ct);
     }
 

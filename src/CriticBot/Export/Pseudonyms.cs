@@ -17,8 +17,6 @@ public sealed partial class Pseudonyms
 
     private readonly byte[]? _key;
     private readonly Dictionary<string, string> _cache = new(StringComparer.OrdinalIgnoreCase);
-    private string? _lastLogin;
-    private string? _lastPseudonym;
 
     private Pseudonyms(byte[]? key) => _key = key;
 
@@ -43,12 +41,6 @@ public sealed partial class Pseudonyms
             return login;
         }
 
-        // A rater's events mostly come together, with the login as one string object (ScanReader).
-        if (ReferenceEquals(login, _lastLogin))
-        {
-            return _lastPseudonym!;
-        }
-
         if (!_cache.TryGetValue(login, out var pseudonym))
         {
             var hash = HMACSHA256.HashData(_key, Encoding.UTF8.GetBytes(login.ToLowerInvariant()));
@@ -59,8 +51,6 @@ public sealed partial class Pseudonyms
             }
         }
 
-        _lastLogin = login;
-        _lastPseudonym = pseudonym;
         return pseudonym;
     }
 

@@ -73,17 +73,6 @@ public sealed partial class CriticBotStore : IRepositorySharingLog
         var ofReview = new Dictionary<string, ExportComment>(StringComparer.Ordinal);
         long? loadedReview = null;
         var commentsLeft = await comments.ReadAsync(ct);
-        long? precisionReview = null;
-        double? precision = null;
-        // The scan hands back the same string object for text that repeats from the previous row (ScanReader), and
-        // the events come in comment order: consecutive events mostly share their comment, kind and value, found
-        // here by reference instead of by hashing or comparing the text again.
-        string? lastFingerprint = null;
-        ExportComment? lastComment = null;
-        string? lastKindText = null;
-        var lastKind = default(FeedbackKind);
-        string? lastValueText = null;
-        FeedbackValue? lastValue = null;
         while (await events.ReadAsync(ct))
         {
             var reviewId = events.GetInt64OrNull(12);
@@ -92,53 +81,23 @@ public sealed partial class CriticBotStore : IRepositorySharingLog
                 // Both streams ascend by review id: skip comments of reviews with no selected event, load this one's.
                 ofReview.Clear();
                 loadedReview = id;
-                lastFingerprint = null; // the same fingerprint in another review is another comment
                 while (commentsLeft && comments.GetInt64(0) < id)
                 {
                     commentsLeft = await comments.ReadAsync(ct);
                 }
 
+                // The precision is the review's, the same on each of its comments' rows: read it from the first.
+                var precision = commentsLeft && comments.GetInt64(0) == id ? PrecisionOf(comments.GetStringOrNull(3)) : null;
                 while (commentsLeft && comments.GetInt64(0) == id)
                 {
-                    if (precisionReview != id)
-                    {
-                        precisionReview = id;
-                        precision = PrecisionOf(comments.GetStringOrNull(3));
-                    }
-
                     var comment = ReadExportComment(comments, precision);
                     ofReview[comment.Fingerprint] = comment;
                     commentsLeft = await comments.ReadAsync(ct);
                 }
             }
 
-            var kindText = events.GetString(3);
-            if (!ReferenceEquals(kindText, lastKindText))
-            {
-                lastKind = KindOf(kindText);
-                lastKindText = kindText;
-            }
-
-            var valueText = events.GetStringOrNull(4);
-            if (!ReferenceEquals(valueText, lastValueText))
-            {
-                lastValue = valueText is null ? null : ValueOf(valueText);
-                lastValueText = valueText;
-            }
-
+            var kind = FeedbackStored.ParseKind(events.GetString(3));
             var fingerprint = events.GetStringOrNull(13);
-            if (reviewId is null || fingerprint is null)
-            {
-                lastFingerprint = null;
-                lastComment = null;
-            }
-            else if (!ReferenceEquals(fingerprint, lastFingerprint))
-            {
-                lastComment = ofReview.GetValueOrDefault(fingerprint);
-                lastFingerprint = fingerprint;
-            }
-
-            var kind = lastKind;
             var chunkIndex = events.GetInt32OrNull(18);
             yield return new ExportEvent
             {
@@ -146,7 +105,7 @@ public sealed partial class CriticBotStore : IRepositorySharingLog
                 Repository = events.GetString(1),
                 PullRequest = events.GetInt32(2),
                 Kind = kind,
-                Value = lastValue,
+                Value = FeedbackStored.ParseValue(events.GetStringOrNull(4)),
                 Rating = events.GetInt32OrNull(5),
                 Content = events.GetStringOrNull(6),
                 Text = events.GetStringOrNull(7),
@@ -161,7 +120,7 @@ public sealed partial class CriticBotStore : IRepositorySharingLog
                 EventPath = events.GetStringOrNull(16),
                 EventLine = events.GetInt32OrNull(17),
                 EventChunkIndex = chunkIndex,
-                Comment = lastComment,
+                Comment = reviewId is not null && fingerprint is not null ? ofReview.GetValueOrDefault(fingerprint) : null,
                 MissedChunk = kind == FeedbackKind.MissedBug && reviewId is { } review && chunkIndex is { } chunk
                     ? await chunks.ReadAsync(review, chunk, ct)
                     : null,
@@ -196,30 +155,6 @@ public sealed partial class CriticBotStore : IRepositorySharingLog
             """;
         return (eventsSql, commentsSql, parameters);
     }
-
-    private static FeedbackKind KindOf(string stored) => stored switch
-    {
-        "reaction" => FeedbackKind.Reaction,
-        "reaction_retracted" => FeedbackKind.ReactionRetracted,
-        "reply" => FeedbackKind.Reply,
-        "command_good" => FeedbackKind.CommandGood,
-        "command_nit" => FeedbackKind.CommandNit,
-        "command_wrong" => FeedbackKind.CommandWrong,
-        "command_rate" => FeedbackKind.CommandRate,
-        "missed_bug" => FeedbackKind.MissedBug,
-        "thread_resolved" => FeedbackKind.ThreadResolved,
-        "thread_unresolved" => FeedbackKind.ThreadUnresolved,
-        "addressed" => FeedbackKind.Addressed,
-        _ => FeedbackStored.ParseKind(stored),
-    };
-
-    private static FeedbackValue? ValueOf(string stored) => stored switch
-    {
-        "positive" => FeedbackValue.Positive,
-        "negative" => FeedbackValue.Negative,
-        "neutral" => FeedbackValue.Neutral,
-        _ => FeedbackStored.ParseValue(stored),
-    };
 
     private static ExportComment ReadExportComment(ScanReader reader, double? precision) => new()
     {

@@ -1,3 +1,5 @@
+using System.Collections.Frozen;
+
 namespace CriticBot.Storage;
 
 /// <summary>What a feedback event records (stored as the lower-case words in <see cref="FeedbackStored"/>).</summary>
@@ -42,18 +44,12 @@ public static class FeedbackStored
         _ => throw new ArgumentOutOfRangeException(nameof(kind)),
     };
 
-    public static FeedbackKind ParseKind(string stored)
-    {
-        foreach (var kind in Enum.GetValues<FeedbackKind>())
-        {
-            if (kind.ToStored() == stored)
-            {
-                return kind;
-            }
-        }
+    // Read for every event an export streams: one look-up, not a walk over the enum.
+    private static readonly FrozenDictionary<string, FeedbackKind> Kinds =
+        Enum.GetValues<FeedbackKind>().ToFrozenDictionary(kind => kind.ToStored(), StringComparer.Ordinal);
 
-        throw new InvalidDataException($"Unknown stored feedback kind '{stored}'.");
-    }
+    public static FeedbackKind ParseKind(string stored) =>
+        Kinds.TryGetValue(stored, out var kind) ? kind : throw new InvalidDataException($"Unknown stored feedback kind '{stored}'.");
 
     public static string ToStored(this FeedbackValue value) => value switch
     {
