@@ -43,7 +43,8 @@ public sealed class DiffChunker(ITokenCounter counter)
         }
 
         if (_counter.IsThreadSafe && files.Count >= ParallelFiles)
-            Parallel.For(0, files.Count, Measure);
+            // At most a thread per core: a review must not take the whole pool (intake answers webhooks on it).
+            Parallel.For(0, files.Count, new ParallelOptions { MaxDegreeOfParallelism = Environment.ProcessorCount }, Measure);
         else
         {
             for (var i = 0; i < files.Count; i++)
@@ -196,18 +197,20 @@ public sealed class DiffChunker(ITokenCounter counter)
     /// <summary>Shortens one line's text (keeping its start) so that the rendered line fits <paramref name="room"/> tokens.</summary>
     private (DiffLine Line, int Cost) CutLine(DiffLine line, int room)
     {
-        // Binary search on the kept length: the longest prefix whose rendered line fits.
-        int low = 0, high = line.Text.Length;
+        // Binary search on the kept length: the longest prefix whose rendered line fits. The text is decoded once
+        // (a parsed line decodes it from the diff on each read).
+        var text = line.Text;
+        int low = 0, high = text.Length;
         while (low < high)
         {
             var middle = low + ((high - low + 1) / 2);
-            if (_counter.Count(ChunkRenderer.RenderLine(line with { Text = Prefix(line.Text, middle) })) <= room)
+            if (_counter.Count(ChunkRenderer.RenderLine(line with { Text = Prefix(text, middle) })) <= room)
                 low = middle;
             else
                 high = middle - 1;
         }
 
-        var cut = line with { Text = Prefix(line.Text, low) };
+        var cut = line with { Text = Prefix(text, low) };
         return (cut, _counter.Count(ChunkRenderer.RenderLine(cut)));
     }
 

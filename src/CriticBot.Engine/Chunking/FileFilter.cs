@@ -102,7 +102,10 @@ public static class FileFilter
             {
                 if (line.NewLine > BannerLines)
                     return false;
-                if (line.NewLine > 0 && GeneratedMarkers.Any(marker => line.Text.Contains(marker, StringComparison.OrdinalIgnoreCase)))
+                if (line.NewLine <= 0)
+                    continue;
+                var text = line.Text; // decoded on each read: once, not once per marker
+                if (GeneratedMarkers.Any(marker => text.Contains(marker, StringComparison.OrdinalIgnoreCase)))
                     return true;
             }
         }

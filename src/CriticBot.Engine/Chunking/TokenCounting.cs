@@ -34,7 +34,18 @@ public sealed class TiktokenTokenCounter : ITokenCounter
     private static readonly Lazy<AsciiPreTokenizer> Fast = new(() => new AsciiPreTokenizer(Tokenizer.Value));
 
     /// <summary>Starts loading the vocabulary on the thread pool (about half a second), so that it overlaps reading and parsing a diff.</summary>
-    public static void StartLoading() => ThreadPool.QueueUserWorkItem(static _ => _ = Fast.Value);
+    public static void StartLoading() => ThreadPool.QueueUserWorkItem(static _ =>
+    {
+        try
+        {
+            _ = Fast.Value;
+        }
+        catch (Exception)
+        {
+            // Lazy keeps the exception: the first real count throws it where it can be handled, not here where it
+            // would end the process.
+        }
+    });
 
     public bool IsThreadSafe => true;
 

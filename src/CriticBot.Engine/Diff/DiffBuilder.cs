@@ -45,7 +45,7 @@ internal sealed class DiffBuilder(object source)
     private int _hunkHeaderLine;
     private int _oldStart, _oldCount, _newStart, _newCount;
     private string _section = "";
-    private int _oldNext, _newNext, _oldRemaining, _newRemaining;
+    private int _oldRemaining, _newRemaining;
 
     // A "--- path" line seen outside a file: it starts a file (plain unified diff) if "+++ path" follows.
     private string? _pendingMinusPath;
@@ -252,8 +252,6 @@ internal sealed class DiffBuilder(object source)
 
         _section = section.IsEmpty ? "" : section.ToString();
         _hunkHeaderLine = _lineNumber;
-        _oldNext = _oldStart;
-        _newNext = _newStart;
         _oldRemaining = _oldCount;
         _newRemaining = _newCount;
         _lineInts = 0;

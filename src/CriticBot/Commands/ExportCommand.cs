@@ -1,9 +1,9 @@
 using System.CommandLine;
 using System.Globalization;
-using System.Reflection;
 using CriticBot.Export;
 using CriticBot.Export.Files;
 using CriticBot.Export.Rows;
+using CriticBot.Observability;
 using CriticBot.Storage;
 
 namespace CriticBot.Commands;
@@ -17,7 +17,7 @@ namespace CriticBot.Commands;
 /// </summary>
 public static class ExportCommand
 {
-    private static readonly string[] Formats = ["kto", "dpo", "openai-dpo", "sft", "ratings"];
+    private static readonly string[] Formats = [.. Enum.GetValues<ExportFormat>().Select(f => f.ToName())];
 
     /// <summary>The flags, parsed but not yet checked.</summary>
     public sealed record Arguments
@@ -74,11 +74,13 @@ public static class ExportCommand
         ArgumentNullException.ThrowIfNull(environment);
         ArgumentNullException.ThrowIfNull(stdout);
         ArgumentNullException.ThrowIfNull(stderr);
-        if (Check(arguments) is not { } options)
+        if (Problem(arguments) is { } problem)
         {
-            await stderr.WriteLineAsync($"criticbot: {Problem(arguments)}");
+            await stderr.WriteLineAsync($"criticbot: {problem}");
             return ExitCodes.Usage;
         }
+
+        var options = Options(arguments);
 
         if (await CommandDatabase.LocateExistingAsync(environment, stderr) is not { } location)
         {
@@ -180,7 +182,7 @@ public static class ExportCommand
             RowsPerLabel = summary.RowsPerLabel,
             Pairs = options.Format is ExportFormat.Dpo or ExportFormat.OpenAiDpo ? summary.Pairs : null,
             Skipped = summary.Skipped,
-            CriticBotVersion = typeof(ExportCommand).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion ?? "0.0.0",
+            CriticBotVersion = CriticBotTelemetry.Version,
             ExportedAt = DateTimeOffset.UtcNow,
             Filters = filters,
             DatabaseKind = kind == DatabaseKind.PostgreSql ? "PostgreSQL" : "SQLite",
@@ -199,9 +201,6 @@ public static class ExportCommand
         ExportFormat.Sft => "Chat rows (`messages`: system, user, assistant) whose assistant turn holds only the highlights maintainers confirmed, in the critic's output format.",
         _ => "The raw feedback log, one row per event (nothing aggregated), joined with the comment, candidate and sample it is about.",
     };
-
-    /// <summary>The options when every flag is valid; null otherwise (<see cref="Problem"/> says why).</summary>
-    private static ExportOptions? Check(Arguments arguments) => Problem(arguments) is null ? Options(arguments) : null;
 
     private static string? Problem(Arguments a)
     {

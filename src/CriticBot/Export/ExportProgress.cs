@@ -15,8 +15,6 @@ public sealed class ExportProgress(TextWriter? terminal, long total)
     private long _done;
     private long _lastDrawMs = -1000;
 
-    public long Events => _done;
-
     /// <summary>A progress bar on <paramref name="stderr"/> only when it is the process's own, unredirected stderr.</summary>
     public static ExportProgress For(TextWriter stderr, long total) => new(Visible(stderr) ? stderr : null, total);
 

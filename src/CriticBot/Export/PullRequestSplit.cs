@@ -31,8 +31,6 @@ public sealed class PullRequestSplit
         _seed = seed;
     }
 
-    public bool IsSplit => _fraction is not null;
-
     public ExportSplit Of(string repository, int pullRequest)
     {
         if (_fraction is not { } fraction)

@@ -9,6 +9,7 @@ namespace CriticBot.Storage;
 /// <summary>What <c>criticbot export</c> reads (docs/export.md): the feedback log joined with the research records, streamed.</summary>
 public sealed partial class CriticBotStore : IRepositorySharingLog
 {
+    // Every review decision calls this: the row is rewritten only when what it says changed.
     public Task RecordSharingAsync(string repository, bool? isPrivate, bool shareFeedback, CancellationToken ct)
     {
         ArgumentNullException.ThrowIfNull(repository);
@@ -17,6 +18,8 @@ public sealed partial class CriticBotStore : IRepositorySharingLog
             VALUES (@repository, @private, @share, @now)
             ON CONFLICT (repository) DO UPDATE SET private = COALESCE(excluded.private, repository_sharing.private),
                 share_feedback = excluded.share_feedback, updated_at = excluded.updated_at
+            WHERE repository_sharing.private IS DISTINCT FROM COALESCE(excluded.private, repository_sharing.private)
+                OR repository_sharing.share_feedback <> excluded.share_feedback
             """, ct, ("@repository", repository.ToLowerInvariant()), ("@private", isPrivate is { } p ? (p ? 1 : 0) : null),
             ("@share", shareFeedback ? 1 : 0), ("@now", NowMs()));
     }

@@ -11,12 +11,29 @@ namespace CriticBot.Export.Files;
 /// </summary>
 internal static class DatasetFolder
 {
-    public static async Task FinishAsync(string folder, DatasetCard card, RowShape shape, IReadOnlyDictionary<ExportSplit, long> rowsPerSplit, CancellationToken cancellationToken)
+    /// <summary>
+    /// Writes the card under its pending name, before any data file is committed, so what can still fail after the
+    /// data is in place is a rename (<see cref="FinishAsync"/>), not a write.
+    /// </summary>
+    public static async Task<PendingFile> WriteCardAsync(string folder, DatasetCard card, RowShape shape, IReadOnlyDictionary<ExportSplit, long> rowsPerSplit, CancellationToken cancellationToken)
     {
-        RemoveStaleDataFiles(folder, rowsPerSplit.Keys);
-        await using var readme = PendingFile.Create(Path.Combine(folder, "README.md"));
-        var bytes = new UTF8Encoding(false).GetBytes(Render(card, shape, rowsPerSplit));
-        await readme.Stream.WriteAsync(bytes, cancellationToken);
+        var readme = PendingFile.Create(Path.Combine(folder, "README.md"));
+        try
+        {
+            await readme.Stream.WriteAsync(new UTF8Encoding(false).GetBytes(Render(card, shape, rowsPerSplit)), cancellationToken);
+            return readme;
+        }
+        catch
+        {
+            await readme.DisposeAsync();
+            throw;
+        }
+    }
+
+    /// <summary>Once the data files are committed: removes those an earlier export left that this one did not write, then commits the card.</summary>
+    public static async Task FinishAsync(string folder, PendingFile readme, IEnumerable<ExportSplit> written, CancellationToken cancellationToken)
+    {
+        RemoveStaleDataFiles(folder, written);
         await readme.CommitAsync(cancellationToken);
     }
 

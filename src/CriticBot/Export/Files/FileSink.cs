@@ -31,20 +31,36 @@ internal sealed class FileSink<TRow> : IExportSink<TRow> where TRow : class
     {
         ArgumentNullException.ThrowIfNull(card);
         ObjectDisposedException.ThrowIf(_completed, this);
-        foreach (var file in _files)
+        PendingFile? readme = null;
+        try
         {
-            await file.CompleteAsync(cancellationToken);
-        }
-
-        if (_datasetFolder is not null)
-        {
-            var rows = new Dictionary<ExportSplit, long> { [ExportSplit.Train] = RowCount(ExportSplit.Train) };
-            if (_files.Length > 1)
+            if (_datasetFolder is not null)
             {
-                rows[ExportSplit.Test] = RowCount(ExportSplit.Test);
+                var rows = new Dictionary<ExportSplit, long> { [ExportSplit.Train] = RowCount(ExportSplit.Train) };
+                if (_files.Length > 1)
+                {
+                    rows[ExportSplit.Test] = RowCount(ExportSplit.Test);
+                }
+
+                readme = await DatasetFolder.WriteCardAsync(_datasetFolder, card, RowShape.Of(typeof(TRow)), rows, cancellationToken);
             }
 
-            await DatasetFolder.FinishAsync(_datasetFolder, card, RowShape.Of(typeof(TRow)), rows, cancellationToken);
+            foreach (var file in _files)
+            {
+                await file.CompleteAsync(cancellationToken);
+            }
+
+            if (readme is not null)
+            {
+                await DatasetFolder.FinishAsync(_datasetFolder!, readme, _files.Length > 1 ? [ExportSplit.Train, ExportSplit.Test] : [ExportSplit.Train], cancellationToken);
+            }
+        }
+        finally
+        {
+            if (readme is not null)
+            {
+                await readme.DisposeAsync(); // deletes the pending card unless it was committed
+            }
         }
 
         _completed = true;

@@ -32,8 +32,6 @@ internal sealed class ParquetRowFile<TRow> : IRowFile<TRow> where TRow : class
 
     public long Rows { get; private set; }
 
-    public int RowGroups { get; private set; }
-
     public string? FinalPath => _file.FinalPath;
 
     public async ValueTask WriteAsync(TRow row, CancellationToken cancellationToken)
@@ -101,11 +99,13 @@ internal sealed class ParquetRowFile<TRow> : IRowFile<TRow> where TRow : class
 
         _groupBytes = 0;
         var previous = _writing;
+        // No token for Task.Run itself: a cancelled run would skip the wait for the group before it, and disposal
+        // could then close the writer under that group. WriteGroupAsync sees the token.
         _writing = Task.Run(async () =>
         {
             await previous;
             await WriteGroupAsync(full, cancellationToken);
-        }, cancellationToken);
+        }, CancellationToken.None);
         _inFlight.Enqueue(_writing);
     }
 
@@ -113,7 +113,6 @@ internal sealed class ParquetRowFile<TRow> : IRowFile<TRow> where TRow : class
     {
         _writer ??= await CreateWriterAsync(cancellationToken);
         await _columns.WriteRowGroupAsync(_writer, rows, cancellationToken);
-        RowGroups++;
         rows.Clear();
         lock (_spares)
         {

@@ -60,8 +60,9 @@ internal sealed class JsonLinesRowFile<TRow> : IRowFile<TRow> where TRow : class
 
         if (ReferenceEquals(stdout, Console.Out))
         {
+            // The console's stream has no buffer of its own: without one, every row would be a system call.
             stdout.Flush();
-            return new(null, Console.OpenStandardOutput(), null);
+            return new(null, new BufferedStream(Console.OpenStandardOutput(), 1 << 16), null);
         }
 
         return new(null, null, stdout);

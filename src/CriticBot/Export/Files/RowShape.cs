@@ -61,15 +61,12 @@ internal sealed class RowShape
     private readonly RowField[] _sizedFields;
     private readonly long _fixedBytes;
 
-    private RowShape(Type type, IReadOnlyList<RowField> fields)
+    private RowShape(IReadOnlyList<RowField> fields)
     {
-        Type = type;
         Fields = fields;
         _sizedFields = [.. fields.Where(f => f.Kind is FieldKind.String or FieldKind.Struct or FieldKind.List)];
         _fixedBytes = 24 + 8L * (fields.Count - _sizedFields.Length);
     }
-
-    public Type Type { get; }
 
     public IReadOnlyList<RowField> Fields { get; }
 
@@ -140,7 +137,7 @@ internal sealed class RowShape
             fields.Add(field);
         }
 
-        return new RowShape(type, fields);
+        return new RowShape(fields);
     }
 
     private static RowField Describe(string name, Type type, bool nullableReference, int depth)
