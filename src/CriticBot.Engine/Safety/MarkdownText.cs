@@ -210,6 +210,9 @@ public static class MarkdownText
         return fence + pad + content + pad + fence;
     }
 
+    /// <summary>Text for one cell of a Markdown table: on one line, its pipes escaped.</summary>
+    public static string TableCell(string text) => text.ReplaceLineEndings(" ").Replace("|", "\\|", StringComparison.Ordinal);
+
     public static int LongestRun(string text, char c)
     {
         int longest = 0, run = 0;

@@ -1,5 +1,4 @@
 using System.CommandLine;
-using System.Globalization;
 using CriticBot.Export;
 using CriticBot.Export.Files;
 using CriticBot.Export.Rows;
@@ -217,17 +216,17 @@ public static class ExportCommand
             }
         }
 
-        if (a.Since is not null && ParseTime(a.Since, endOfDay: false) is null)
+        if (a.Since is not null && CommandInput.ParseTime(a.Since, endOfDay: false) is null)
         {
             return "--since must be a date (YYYY-MM-DD) or an ISO 8601 time.";
         }
 
-        if (a.Until is not null && ParseTime(a.Until, endOfDay: true) is null)
+        if (a.Until is not null && CommandInput.ParseTime(a.Until, endOfDay: true) is null)
         {
             return "--until must be a date (YYYY-MM-DD) or an ISO 8601 time.";
         }
 
-        if (a.Since is not null && a.Until is not null && ParseTime(a.Until, true) <= ParseTime(a.Since, false))
+        if (a.Since is not null && a.Until is not null && CommandInput.ParseTime(a.Until, true) <= CommandInput.ParseTime(a.Since, false))
         {
             return "--until must be after --since.";
         }
@@ -256,25 +255,10 @@ public static class ExportCommand
         Filter = new ExportFilter
         {
             Repositories = [.. a.Repositories.Select(r => r.Trim())],
-            Since = a.Since is null ? null : ParseTime(a.Since, endOfDay: false),
-            Until = a.Until is null ? null : ParseTime(a.Until, endOfDay: true),
+            Since = a.Since is null ? null : CommandInput.ParseTime(a.Since, endOfDay: false),
+            Until = a.Until is null ? null : CommandInput.ParseTime(a.Until, endOfDay: true),
         },
         MinPermission = a.MinPermission is null ? null : RaterRoles.Parse(a.MinPermission),
         IncludePrivate = a.IncludePrivate,
     };
-
-    /// <summary>YYYY-MM-DD (UTC; as an upper bound, the end of that day) or an ISO 8601 time (UTC when no offset).</summary>
-    private static DateTimeOffset? ParseTime(string text, bool endOfDay)
-    {
-        text = text.Trim();
-        if (DateOnly.TryParseExact(text, "yyyy-MM-dd", CultureInfo.InvariantCulture, DateTimeStyles.None, out var date))
-        {
-            var start = new DateTimeOffset(date.ToDateTime(TimeOnly.MinValue), TimeSpan.Zero);
-            return endOfDay ? start.AddDays(1) : start;
-        }
-
-        return DateTimeOffset.TryParse(text, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal | DateTimeStyles.AdjustToUniversal, out var time)
-            ? time
-            : null;
-    }
 }

@@ -1,5 +1,4 @@
 using System.CommandLine;
-using System.Globalization;
 using CriticBot.Feedback;
 using CriticBot.Storage;
 using Microsoft.Extensions.Configuration;
@@ -43,7 +42,7 @@ public static class StatsCommand
         DateTimeOffset? from = null;
         if (since is not null)
         {
-            if (!DateTimeOffset.TryParse(since.Trim(), CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal | DateTimeStyles.AdjustToUniversal, out var parsed))
+            if (CommandInput.ParseTime(since, endOfDay: false) is not { } parsed)
             {
                 await stderr.WriteLineAsync("criticbot: --since must be a date (YYYY-MM-DD) or an ISO 8601 time.");
                 return ExitCodes.Usage;

@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using CriticBot.Engine.Safety;
 
 namespace CriticBot.Eval;
 
@@ -93,5 +94,5 @@ public static class EvalCompare
 
     private static double? Value(JsonNode? node) => node is JsonValue v && v.TryGetValue<double>(out var d) ? d : null;
 
-    private static string Cell(string text) => text.ReplaceLineEndings(" ").Replace("|", "\\|", StringComparison.Ordinal);
+    private static string Cell(string text) => MarkdownText.TableCell(text);
 }

@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text;
+using CriticBot.Engine.Safety;
 using YamlDotNet.Serialization;
 
 namespace CriticBot.Export.Files;
@@ -236,7 +237,7 @@ internal static class DatasetFolder
     private static string DataFile(ExportSplit split) => split == ExportSplit.Train ? ExportSinks.TrainDataFile : ExportSinks.TestDataFile;
 
     /// <summary>A value inside a Markdown table cell: one line, pipes escaped.</summary>
-    private static string Cell(string value) => value.ReplaceLineEndings(" ").Replace("|", "\\|", StringComparison.Ordinal);
+    private static string Cell(string value) => MarkdownText.TableCell(value);
 
     private static string Code(string value) => Cell(value).Replace("`", "'", StringComparison.Ordinal);
 }
